@@ -1,0 +1,77 @@
+"""Turning comments and threads into the API's JSON shapes; never an email, IP, hash or token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from comments.models import REMOVED_STATUSES, Comment, Thread
+from comments.services.identity import avatar_key
+from comments.services.threads import CommentNode
+
+AVATAR_PATH = "/api/v1/avatars/{key}.svg"
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def avatar_url(comment: Comment, secret: str) -> str:
+    seed = comment.author_email.lower() or comment.author_key or comment.author_name
+    return AVATAR_PATH.format(key=avatar_key(secret, seed))
+
+
+def comment_fields(comment: Comment, secret: str) -> dict[str, Any]:
+    """One comment without its replies. Removed comments keep only their place."""
+    deleted = comment.status in REMOVED_STATUSES
+    author = None
+    if not deleted:
+        author = {
+            "name": comment.author_name,
+            "url": comment.author_url or None,
+            "avatar": avatar_url(comment, secret),
+        }
+    return {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "depth": comment.depth,
+        "author": author,
+        "html": "" if deleted else comment.html,
+        "created_at": iso(comment.created_at),
+        "edited_at": None if deleted else iso(comment.edited_at),
+        "status": comment.status.value,
+        "likes": comment.likes,
+        "dislikes": comment.dislikes,
+        "score": comment.score,
+        "deleted": deleted,
+        "reply_count": comment.reply_count,
+        "replies": [],
+        "replies_cursor": None,
+    }
+
+
+def forest(nodes: list[CommentNode], secret: str) -> list[dict[str, Any]]:
+    """Nested JSON for a list of comment trees, built with a stack, not recursion."""
+    out: list[dict[str, Any]] = []
+    stack: list[tuple[CommentNode, list[dict[str, Any]]]] = [(n, out) for n in reversed(nodes)]
+    while stack:
+        node, siblings = stack.pop()
+        item = comment_fields(node.comment, secret)
+        item["replies_cursor"] = node.replies_cursor
+        siblings.append(item)
+        stack.extend((child, item["replies"]) for child in reversed(node.replies))
+    return out
+
+
+def thread_fields(uri: str, thread: Thread | None) -> dict[str, Any]:
+    if thread is None:
+        return {"uri": uri, "title": "", "url": "", "locked": False, "comment_count": 0}
+    return {
+        "uri": thread.key,
+        "title": thread.title,
+        "url": thread.url,
+        "locked": thread.locked,
+        "comment_count": thread.comment_count,
+    }

@@ -1,0 +1,204 @@
+"""The stored data: sites, threads, comments, votes and reports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from comments.extensions import Base
+
+# A comment's path holds one fixed-width segment per level, relative to its anchor.
+PATH_SEGMENT_WIDTH = 10
+# Every this many levels a comment starts a new block (anchor) so paths stay bounded
+# however deep a reply chain grows; a reader fetches the next block with a cursor.
+BLOCK_DEPTH = 32
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Datetimes stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use comments.models.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class CommentStatus(enum.StrEnum):
+    """Where a comment stands. Stored as its string value, never a number."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    HIDDEN = "hidden"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+# States in which a comment's own content is withheld; with replies it stays a placeholder.
+REMOVED_STATUSES = (CommentStatus.HIDDEN, CommentStatus.SPAM, CommentStatus.DELETED)
+
+
+class ReportReason(enum.StrEnum):
+    SPAM = "spam"
+    ABUSE = "abuse"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        length=16,
+        create_constraint=True,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Site(Base):
+    """A website that embeds threads; the unit of configuration and moderation."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sso_secret: Mapped[str] = mapped_column(String(128), default="")
+    # Moderation policy; the moderation issue gives it a schema. Empty means defaults.
+    settings: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    threads: Mapped[list[Thread]] = relationship(back_populates="site")
+
+
+class Thread(Base):
+    """One page's discussion, created with its first comment."""
+
+    __tablename__ = "thread"
+    __table_args__ = (UniqueConstraint("site_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(1024))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str] = mapped_column(String(2048), default="")
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Approved comments, kept in step by the comment services so counts are one lookup.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every write readers can see: the cache and ETag key.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    site: Mapped[Site] = relationship(back_populates="threads")
+
+
+class Comment(Base):
+    """One comment in a thread tree (adjacency list plus a bounded materialised path)."""
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        # A thread's top-level page, in any order, never touches other threads' rows.
+        Index("ix_comment_thread_id_parent_id_id", "thread_id", "parent_id", "id"),
+        # A block of replies read in display order with one range scan.
+        Index("ix_comment_anchor_id_path", "anchor_id", "path"),
+        Index("ix_comment_parent_id", "parent_id"),
+        # A site's recent comments (via thread) and per-status queues.
+        Index("ix_comment_thread_id_status_created_at", "thread_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("thread.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    # The comment that opens this comment's block (itself at depth 0, 32, 64, ...).
+    anchor_id: Mapped[int | None] = mapped_column(Integer)
+    # Fixed-width ids from the anchor down to this comment; sorts in display order.
+    path: Mapped[str] = mapped_column(
+        String(BLOCK_DEPTH * PATH_SEGMENT_WIDTH).with_variant(
+            # Byte order, whatever the database's locale: paths must sort digit by digit.
+            String(BLOCK_DEPTH * PATH_SEGMENT_WIDTH, collation="C"),
+            "postgresql",
+        ),
+        default="",
+    )
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    author_name: Mapped[str] = mapped_column(String(64), default="")
+    author_email: Mapped[str] = mapped_column(String(254), default="")
+    author_url: Mapped[str] = mapped_column(String(2048), default="")
+    # Who wrote it, as voters and reporters are told apart: an address hash (or SSO id).
+    author_key: Mapped[str] = mapped_column(String(128), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[CommentStatus] = mapped_column(
+        _enum(CommentStatus, "comment_status"), default=CommentStatus.APPROVED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    likes: Mapped[int] = mapped_column(Integer, default=0)
+    dislikes: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    # Direct replies readers can see (approved, or placeholders with visible replies).
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    ip_hash: Mapped[str] = mapped_column(String(64), default="")
+    edit_token_hash: Mapped[str] = mapped_column(String(64), default="")
+
+    thread: Mapped[Thread] = relationship()
+
+
+class Vote(Base):
+    """One voter's standing vote on one comment."""
+
+    __tablename__ = "vote"
+    __table_args__ = (UniqueConstraint("comment_id", "voter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    voter: Mapped[str] = mapped_column(String(128))
+    value: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Report(Base):
+    """A reader's report that a comment breaks the rules."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("comment_id", "reporter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    reporter: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[ReportReason] = mapped_column(_enum(ReportReason, "report_reason"))
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,211 @@
+"""Writing comments: post, edit and delete by the author, preview, and single reads."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from comments import sanitize
+from comments.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from comments.extensions import db
+from comments.models import (
+    BLOCK_DEPTH,
+    PATH_SEGMENT_WIDTH,
+    Comment,
+    CommentStatus,
+    utcnow,
+)
+from comments.services import inputs, sites, threads, visibility
+from comments.services.identity import new_edit_token, token_matches
+
+
+@dataclasses.dataclass(frozen=True)
+class NewComment:
+    """What a reader sends to post a comment, before checking."""
+
+    site: str
+    uri: str
+    body: str
+    parent_id: int | None = None
+    title: str = ""
+    url: str = ""
+    author_name: str = ""
+    author_email: str = ""
+    author_url: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """The settings the comment rules need, passed in by the caller."""
+
+    max_body_length: int = 10_000
+    edit_window: timedelta = timedelta(minutes=15)
+
+
+def render_body(source: str, max_length: int, field: str = "body") -> tuple[str, str]:
+    """Check a body and render it. Returns (source, html). Raises ValidationFailed."""
+    body = inputs.normalise_body(source, max_length, field)
+    try:
+        html = sanitize.render(body)
+    except sanitize.BodyTooComplex as exc:
+        raise ValidationFailed(str(exc), {field: exc.reason}) from exc
+    return body, html
+
+
+def preview(source: str, limits: Limits) -> str:
+    """The HTML a body would be stored as. Raises ValidationFailed."""
+    return render_body(source, limits.max_body_length)[1]
+
+
+def _segment(comment_id: int) -> str:
+    return str(comment_id).zfill(PATH_SEGMENT_WIDTH)
+
+
+def _place_in_tree(comment: Comment, parent: Comment | None) -> None:
+    """Set depth, anchor and path; a comment opens a new block every BLOCK_DEPTH levels."""
+    comment.depth = 0 if parent is None else parent.depth + 1
+    if parent is None or comment.depth % BLOCK_DEPTH == 0:
+        comment.anchor_id = comment.id
+        comment.path = _segment(comment.id)
+    else:
+        comment.anchor_id = parent.anchor_id
+        comment.path = parent.path + _segment(comment.id)
+
+
+def post_comment(
+    new: NewComment, *, author_key: str, address_hash: str, limits: Limits
+) -> tuple[Comment, str]:
+    """Store a reader's comment, creating the thread with its first comment.
+
+    Returns the comment and its edit token (shown once, stored hashed). Raises NotFound
+    (site or parent), Conflict (thread locked, parent in another thread or removed),
+    ValidationFailed (bad fields).
+    """
+    site = sites.get_site(new.site)
+    uri = inputs.normalise_uri(new.uri)
+    body, html = render_body(new.body, limits.max_body_length)
+    name = inputs.normalise_name(new.author_name)
+    email = inputs.normalise_email(new.author_email)
+    website = inputs.normalise_url(new.author_url, "author_url")
+    title = inputs.normalise_short_text(new.title, "title", inputs.MAX_TITLE_LENGTH)
+    page_url = inputs.normalise_url(new.url, "url", allow_bare_host=False)
+
+    parent = None
+    if new.parent_id is not None:
+        parent = db.session.get(Comment, new.parent_id)
+        if parent is None:
+            raise NotFound("The comment you reply to does not exist.", {"parent_id": "unknown"})
+        if parent.thread.site_id != site.id or parent.thread.key != uri:
+            raise Conflict(
+                "The comment you reply to belongs to another thread.",
+                code="parent_elsewhere",
+                fields={"parent_id": "in another thread"},
+            )
+        if parent.status != CommentStatus.APPROVED:
+            raise Conflict(
+                "The comment you reply to is not published.",
+                code="parent_unavailable",
+                fields={"parent_id": "not published"},
+            )
+        thread = parent.thread
+    else:
+        thread = threads.get_or_create_thread(site, uri, title, page_url)
+    if thread.locked:
+        raise Conflict("This thread is locked: no new comments.", code="thread_locked")
+
+    token, token_hash = new_edit_token()
+    comment = Comment(
+        thread_id=thread.id,
+        parent_id=parent.id if parent else None,
+        author_name=name,
+        author_email=email,
+        author_url=website,
+        author_key=author_key,
+        body=body,
+        html=html,
+        status=CommentStatus.APPROVED,
+        created_at=utcnow(),
+        ip_hash=address_hash,
+        edit_token_hash=token_hash,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    _place_in_tree(comment, parent)
+    db.session.flush()
+    visibility.comment_added(comment)
+    db.session.commit()
+    return comment, token
+
+
+def _authorised(comment_id: int, token: str | None) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.status == CommentStatus.DELETED:
+        raise NotFound("There is no such comment.")
+    if not token:
+        raise Unauthorized("Send the comment's edit token as a Bearer token.")
+    if not token_matches(token, comment.edit_token_hash):
+        raise Forbidden("The edit token does not match this comment.")
+    return comment
+
+
+def _check_window(comment: Comment, limits: Limits) -> None:
+    if utcnow() - comment.created_at > limits.edit_window:
+        minutes = int(limits.edit_window.total_seconds() // 60)
+        raise Conflict(
+            f"Comments can be changed for {minutes} minutes after posting; that time is over.",
+            code="edit_window_closed",
+        )
+    if comment.status not in (CommentStatus.APPROVED, CommentStatus.PENDING):
+        raise Conflict("A moderator has removed this comment.", code="comment_removed")
+
+
+def edit_comment(comment_id: int, token: str | None, body: str, limits: Limits) -> Comment:
+    """Replace the text of the author's own comment within the edit window.
+
+    Raises NotFound, Unauthorized, Forbidden, Conflict (window closed, locked), ValidationFailed.
+    """
+    comment = _authorised(comment_id, token)
+    _check_window(comment, limits)
+    if comment.thread.locked:
+        raise Conflict("This thread is locked: comments cannot change.", code="thread_locked")
+    comment.body, comment.html = render_body(body, limits.max_body_length)
+    comment.edited_at = utcnow()
+    visibility.bump_thread(comment.thread_id)
+    db.session.commit()
+    return comment
+
+
+def delete_comment(comment_id: int, token: str | None, limits: Limits) -> None:
+    """Delete the author's own comment within the edit window.
+
+    Its text and author are erased; with shown replies it remains as a placeholder so the
+    tree holds, otherwise it disappears. Raises NotFound, Unauthorized, Forbidden, Conflict.
+    """
+    comment = _authorised(comment_id, token)
+    _check_window(comment, limits)
+    visibility.set_status(comment, CommentStatus.DELETED)
+    comment.body = comment.html = ""
+    comment.author_name = comment.author_email = comment.author_url = ""
+    comment.edit_token_hash = ""
+    db.session.commit()
+
+
+def get_comment(comment_id: int, token: str | None = None) -> Comment:
+    """A comment readers may see; a held one only with its edit token. Raises NotFound."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is not None:
+        if visibility.is_shown(comment.status, comment.reply_count):
+            return comment
+        if (
+            comment.status == CommentStatus.PENDING
+            and token
+            and token_matches(token, comment.edit_token_hash)
+        ):
+            return comment
+    raise NotFound("There is no such comment.")
+
+
+def find_comment(comment_id: int) -> Comment | None:
+    return db.session.execute(select(Comment).where(Comment.id == comment_id)).scalar_one_or_none()

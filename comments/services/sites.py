@@ -1,0 +1,84 @@
+"""Sites: creating, listing, editing and looking them up."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from comments.errors import Conflict, NotFound, ValidationFailed
+from comments.extensions import db
+from comments.models import Site
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def normalise_origin(origin: str) -> str:
+    """An exact origin: scheme://host[:port], lower-cased, no path."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValidationFailed(
+            f"{origin!r} is not an origin such as https://news.example.",
+            {"origins": "each must be http(s)://host[:port]"},
+        )
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        raise ValidationFailed(
+            f"{origin!r} must be an origin only, without path, query or credentials.",
+            {"origins": "origin only"},
+        )
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+def get_site(slug: str) -> Site:
+    """The site with this slug. Raises NotFound."""
+    site = db.session.execute(select(Site).where(Site.slug == slug)).scalar_one_or_none()
+    if site is None:
+        raise NotFound(f"There is no site {slug!r}.", {"site": "unknown site"})
+    return site
+
+
+def list_sites() -> Sequence[Site]:
+    return db.session.execute(select(Site).order_by(Site.slug)).scalars().all()
+
+
+def add_site(slug: str, name: str, origins: Sequence[str] = ()) -> Site:
+    """Create a site with a fresh SSO secret. Raises ValidationFailed, Conflict."""
+    if not _SLUG.match(slug):
+        raise ValidationFailed(
+            "A site slug is 1-64 lower-case letters, digits and dashes.", {"slug": "invalid"}
+        )
+    if db.session.execute(select(Site.id).where(Site.slug == slug)).first():
+        raise Conflict(f"A site {slug!r} already exists.", code="site_exists")
+    site = Site(
+        slug=slug,
+        name=name.strip() or slug,
+        allowed_origins=sorted({normalise_origin(o) for o in origins}),
+        sso_secret=secrets.token_hex(32),
+        settings={},
+    )
+    db.session.add(site)
+    db.session.commit()
+    return site
+
+
+def edit_site(
+    slug: str,
+    *,
+    name: str | None = None,
+    origins: Sequence[str] | None = None,
+    rotate_sso_secret: bool = False,
+) -> Site:
+    """Change a site's name, origins or SSO secret. Raises NotFound, ValidationFailed."""
+    site = get_site(slug)
+    if name is not None:
+        site.name = name.strip() or site.slug
+    if origins is not None:
+        site.allowed_origins = sorted({normalise_origin(o) for o in origins})
+    if rotate_sso_secret:
+        site.sso_secret = secrets.token_hex(32)
+    db.session.commit()
+    return site

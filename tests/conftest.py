@@ -1,0 +1,100 @@
+"""Fixtures: an app per test on a fresh database (SQLite, or PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+
+from comments import create_app
+from comments.extensions import Base
+
+# Set to run the whole suite on PostgreSQL, e.g. postgresql+psycopg://postgres@127.0.0.1/test
+PG_URL = os.environ.get("COMMENTS_TEST_DATABASE_URL", "")
+
+
+def engine_name() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def _pg_schema() -> Iterator[None]:
+    """On PostgreSQL the schema is built once; each test then starts from empty tables."""
+    if not PG_URL:
+        yield
+        return
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        Base.metadata.create_all(conn)
+    engine.dispose()
+    yield
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, _pg_schema: None) -> Iterator[str]:
+    if PG_URL:
+        _truncate_all(PG_URL)
+        yield PG_URL
+        return
+    yield f"sqlite:///{tmp_path / 'comments.db'}"
+
+
+@pytest.fixture
+def app_config(database_url: str) -> dict[str, Any]:
+    """Settings for the test app; tests may change them before asking for `app`."""
+    return {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key-" + "x" * 32}
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(app_config, instance_path=str(tmp_path / "instance"))
+    app.testing = True
+    from comments.extensions import db
+
+    with app.app_context():
+        if not PG_URL:
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI (COMMENTS_FORBID_SKIPS=1) a skipped test is a failure: nothing may be missing."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if (
+        os.environ.get("COMMENTS_FORBID_SKIPS")
+        and report.skipped
+        and not hasattr(report, "wasxfail")
+    ):
+        report.outcome = "failed"
+        report.longrepr = f"skips are forbidden in CI: {report.longrepr}"
