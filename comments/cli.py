@@ -48,6 +48,12 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
     """Serve under gunicorn (the same server as production)."""
     from gunicorn.app.base import BaseApplication
 
+    from comments.extensions import db
+
+    # Workers are forked: they must not inherit the master's open database connections.
+    with app.app_context():
+        db.engine.dispose()
+
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
