@@ -59,6 +59,8 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # One control socket per host would be shared by every instance we start.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Flask:
             return app

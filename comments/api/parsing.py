@@ -8,9 +8,11 @@ from typing import Any
 
 from flask import request
 
-from comments.errors import BadRequest, DomainError, ValidationFailed
+from comments.errors import BadRequest, DomainError, NotFound, ValidationFailed
+from comments.services.inputs import check_text
 
-MAX_ID = 2**63 - 1
+# Ids are 32-bit integers on PostgreSQL; anything larger names no comment.
+MAX_ID = 2**31 - 1
 MAX_JSON_INT = 2**53
 
 
@@ -50,11 +52,17 @@ def get_str(data: Mapping[str, Any], name: str, *, required: bool = False) -> st
         return ""
     if not isinstance(value, str):
         raise _type_error(name, "a string")
-    return value
+    return check_text(name, value)
 
 
 def get_int(
-    data: Mapping[str, Any], name: str, *, required: bool = False, choices: tuple[int, ...] = ()
+    data: Mapping[str, Any],
+    name: str,
+    *,
+    required: bool = False,
+    choices: tuple[int, ...] = (),
+    low: int = -MAX_JSON_INT,
+    high: int = MAX_JSON_INT,
 ) -> int | None:
     value = data.get(name)
     if value is None:
@@ -66,8 +74,10 @@ def get_int(
     if choices and value not in choices:
         allowed = ", ".join(str(c) for c in choices)
         raise ValidationFailed(f"{name} must be one of {allowed}.", {name: f"one of {allowed}"})
-    if not -MAX_JSON_INT <= value <= MAX_JSON_INT:
-        raise ValidationFailed(f"{name} is out of range.", {name: "out of range"})
+    if not low <= value <= high:
+        raise ValidationFailed(
+            f"{name} must be from {low} to {high}.", {name: f"out of range {low}..{high}"}
+        )
     return value
 
 
@@ -87,6 +97,8 @@ def query_str(name: str, *, required: bool = False, default: str = "") -> str:
         return default
     if len(values) > 1:
         raise BadRequest(f"Give the query parameter {name} once.", {name: "repeated"})
+    if "\x00" in values[0]:
+        raise BadRequest(f"The query parameter {name} contains a NUL character.", {name: "NUL"})
     return values[0]
 
 
@@ -107,3 +119,10 @@ def bearer_token() -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
+
+
+def checked_id(comment_id: int) -> int:
+    """A path id the database can hold; larger ones name no comment (404, not an overflow)."""
+    if not 1 <= comment_id <= MAX_ID:
+        raise NotFound("There is no such comment.")
+    return comment_id

@@ -12,6 +12,7 @@ from comments.api import bp, openapi
 from comments.api.parsing import (
     MAX_ID,
     bearer_token,
+    checked_id,
     get_choice,
     get_int,
     get_str,
@@ -27,7 +28,7 @@ from comments.services import identity, reports, sites, threads, votes
 from comments.services.comments import Limits, NewComment
 from comments.services.inputs import normalise_uri
 
-ID = f"int(max={MAX_ID})"
+ID = "int"
 
 
 def _limits() -> Limits:
@@ -97,7 +98,7 @@ def post_comment() -> Response:
         site=get_str(data, "site", required=True),
         uri=get_str(data, "uri", required=True),
         body=get_str(data, "body", required=True),
-        parent_id=get_int(data, "parent_id"),
+        parent_id=get_int(data, "parent_id", low=1, high=MAX_ID),
         title=get_str(data, "title"),
         url=get_str(data, "url"),
         author_name=get_str(data, "author_name"),
@@ -117,14 +118,14 @@ def post_comment() -> Response:
 
 @bp.get(f"/comments/<{ID}:comment_id>")
 def get_comment(comment_id: int) -> Response:
-    comment = comment_service.get_comment(comment_id, bearer_token())
+    comment = comment_service.get_comment(checked_id(comment_id), bearer_token())
     return _json(comment_fields(comment, _secret()))
 
 
 @bp.get(f"/comments/<{ID}:comment_id>/replies")
 def get_replies(comment_id: int) -> Response:
     config = settings()
-    comment = comment_service.get_comment(comment_id)
+    comment = comment_service.get_comment(checked_id(comment_id))
     page = threads.read_replies(
         comment,
         query_str("cursor") or None,
@@ -137,13 +138,13 @@ def get_replies(comment_id: int) -> Response:
 def edit_comment(comment_id: int) -> Response:
     data = json_body()
     body = get_str(data, "body", required=True)
-    comment = comment_service.edit_comment(comment_id, bearer_token(), body, _limits())
+    comment = comment_service.edit_comment(checked_id(comment_id), bearer_token(), body, _limits())
     return _json(comment_fields(comment, _secret()))
 
 
 @bp.delete(f"/comments/<{ID}:comment_id>")
 def delete_comment(comment_id: int) -> Response:
-    comment_service.delete_comment(comment_id, bearer_token(), _limits())
+    comment_service.delete_comment(checked_id(comment_id), bearer_token(), _limits())
     return Response(status=204)
 
 
@@ -152,7 +153,7 @@ def vote(comment_id: int) -> Response:
     data = json_body()
     value = get_int(data, "value", required=True, choices=(1, -1, 0))
     assert value is not None
-    comment = votes.vote(comment_id, _reader(), value)
+    comment = votes.vote(checked_id(comment_id), _reader(), value)
     return _json({"likes": comment.likes, "dislikes": comment.dislikes, "score": comment.score})
 
 
@@ -160,7 +161,7 @@ def vote(comment_id: int) -> Response:
 def report(comment_id: int) -> Response:
     data = json_body()
     reason = get_choice(data, "reason", tuple(r.value for r in ReportReason))
-    reports.report(comment_id, _reader(), ReportReason(reason), get_str(data, "note"))
+    reports.report(checked_id(comment_id), _reader(), ReportReason(reason), get_str(data, "note"))
     return _json({"status": "received"}, 202)
 
 

@@ -37,7 +37,7 @@ def decode(cursor: str, kind: str, schema: dict[str, type]) -> dict[str, Any]:
         # bool is an int in Python; a cursor never carries booleans.
         if isinstance(value, bool) or not isinstance(value, expected):
             raise _invalid()
-        if isinstance(value, int) and not -(2**62) < value < 2**62:
+        if isinstance(value, int) and not -(2**31) < value < 2**31:
             raise _invalid()
         if isinstance(value, str) and (len(value) > 400 or not value.isascii()):
             raise _invalid()

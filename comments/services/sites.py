@@ -18,7 +18,14 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 def normalise_origin(origin: str) -> str:
     """An exact origin: scheme://host[:port], lower-cased, no path."""
-    parts = urlsplit(origin.strip())
+    try:
+        parts = urlsplit(origin.strip())
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"{origin!r} is not a valid origin ({exc}).",
+            {"origins": "each must be http(s)://host[:port]"},
+        ) from exc
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValidationFailed(
             f"{origin!r} is not an origin such as https://news.example.",
@@ -29,12 +36,13 @@ def normalise_origin(origin: str) -> str:
             f"{origin!r} must be an origin only, without path, query or credentials.",
             {"origins": "origin only"},
         )
-    port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
 def get_site(slug: str) -> Site:
     """The site with this slug. Raises NotFound."""
+    if not _SLUG.fullmatch(slug):
+        raise NotFound(f"There is no site {slug!r}.", {"site": "unknown site"})
     site = db.session.execute(select(Site).where(Site.slug == slug)).scalar_one_or_none()
     if site is None:
         raise NotFound(f"There is no site {slug!r}.", {"site": "unknown site"})
@@ -47,7 +55,7 @@ def list_sites() -> Sequence[Site]:
 
 def add_site(slug: str, name: str, origins: Sequence[str] = ()) -> Site:
     """Create a site with a fresh SSO secret. Raises ValidationFailed, Conflict."""
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise ValidationFailed(
             "A site slug is 1-64 lower-case letters, digits and dashes.", {"slug": "invalid"}
         )
