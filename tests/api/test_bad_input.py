@@ -112,7 +112,7 @@ def test_four_byte_emoji_round_trips_exactly(api: Api) -> None:
     body = "Flags 🇺🇦🇰🇵 and 🧑🏽‍🚀 astronaut, 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"
     cid = api.comment(body, author_name="Zoë 🦊")["comment"]["id"]
     shown = api.get(f"/api/v1/comments/{cid}").get_json()
-    assert shown["html"] == f"<p>{body}</p>"
+    assert shown["html"] == f"<p>{body}</p>\n"
     assert shown["author"]["name"] == "Zoë 🦊"
 
 

@@ -49,7 +49,7 @@ def test_posting_creates_the_thread_and_returns_the_comment_and_a_token(
     assert response.status_code == 201
     data = response.get_json()
     comment = data["comment"]
-    assert comment["html"] == "<p>Hello <strong>world</strong></p>"
+    assert comment["html"] == "<p>Hello <strong>world</strong></p>\n"
     assert comment["author"]["name"] == "Ada"
     assert comment["author"]["url"] == "https://ada.example.org"
     assert comment["author"]["avatar"].startswith("/api/v1/avatars/")
@@ -93,9 +93,9 @@ def test_edit_with_token_rerenders_and_marks_edited(api: Api) -> None:
     cid, token = data["comment"]["id"], data["edit_token"]
     response = api.send("PATCH", f"/api/v1/comments/{cid}", token, json={"body": "*after*"})
     assert response.status_code == 200
-    assert response.get_json()["html"] == "<p><em>after</em></p>"
+    assert response.get_json()["html"] == "<p><em>after</em></p>\n"
     assert response.get_json()["edited_at"] is not None
-    assert api.get(f"/api/v1/comments/{cid}").get_json()["html"] == "<p><em>after</em></p>"
+    assert api.get(f"/api/v1/comments/{cid}").get_json()["html"] == "<p><em>after</em></p>\n"
 
 
 def test_edit_needs_the_right_token(api: Api) -> None:
@@ -105,7 +105,7 @@ def test_edit_needs_the_right_token(api: Api) -> None:
     assert missing.status_code == 401
     wrong = api.send("PATCH", f"/api/v1/comments/{cid}", other_token, json={"body": "x"})
     assert wrong.status_code == 403
-    assert api.get(f"/api/v1/comments/{cid}").get_json()["html"] == "<p>mine</p>"
+    assert api.get(f"/api/v1/comments/{cid}").get_json()["html"] == "<p>mine</p>\n"
 
 
 def test_edit_window_closes(app: Flask, api: Api) -> None:
