@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from comments import httputil
 from comments.config import Settings, load_settings
-from comments.extensions import db, migrate
+from comments.extensions import csrf, db, limiter, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -44,13 +44,19 @@ def create_app(
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
     with app.app_context():
         _configure_engine(db.engine, settings)
 
     from comments.api import bp as api_bp
+    from comments.moderation import bp as moderation_bp
     from comments.pages import bp as pages_bp
 
+    # The JSON API's CSRF defence is its JSON-only content type; forms carry tokens.
+    csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(pages_bp)
     httputil.install(app)
 

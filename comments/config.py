@@ -43,6 +43,12 @@ class Settings:
     # Per-site salt material for address hashes; derived from SECRET_KEY when empty.
     IP_HASH_SALT: str = ""
     SQLITE_BUSY_TIMEOUT_MS: int = 5000
+    # Moderator sign-in attempts per client address (Flask-Limiter syntax).
+    LOGIN_RATE_LIMIT: str = "10/minute;100/hour"
+    # Session cookies: Secure when the site is served over https.
+    SESSION_COOKIE_SECURE: bool = False
+    # How long a moderator stays signed in without activity.
+    SESSION_HOURS: int = 12
 
     def trusted_networks(self) -> tuple[IPNetwork, ...]:
         """TRUSTED_PROXIES parsed into networks."""
@@ -55,7 +61,15 @@ class Settings:
             "SQLALCHEMY_DATABASE_URI": self.DATABASE_URL,
             "MAX_CONTENT_LENGTH": self.MAX_REQUEST_BYTES,
             "DEBUG": self.DEBUG,
-            "JSON_SORT_KEYS": False,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.SESSION_COOKIE_SECURE,
+            "SESSION_COOKIE_NAME": "comments_session",
+            "PERMANENT_SESSION_LIFETIME": self.SESSION_HOURS * 3600,
+            "WTF_CSRF_TIME_LIMIT": self.SESSION_HOURS * 3600,
+            "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "RATELIMIT_KEY_PREFIX": "comments",
         }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,3 +26,14 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+csrf = CSRFProtect()
+
+
+def _client_key() -> str:
+    # Imported late: the address logic lives with the web plumbing, above this layer.
+    from comments.httputil import client_address
+
+    return client_address()
+
+
+limiter = Limiter(key_func=_client_key)

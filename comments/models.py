@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     DateTime,
     Enum,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -173,6 +175,14 @@ class Comment(Base):
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     ip_hash: Mapped[str] = mapped_column(String(64), default="")
     edit_token_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Why the automatic rules held, flagged or marked it: [{"code": ..., "text": ...}].
+    moderation_reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # Published but sent to the Reported queue by a suspect-word rule.
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Readers' reports, kept in step with the Report rows to order the Reported queue.
+    report_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When a moderator first decided on it: the time-to-decision figure on the dashboard.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     thread: Mapped[Thread] = relationship()
 
@@ -202,3 +212,104 @@ class Report(Base):
     reason: Mapped[ReportReason] = mapped_column(_enum(ReportReason, "report_reason"))
     note: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # every site, moderators and settings
+    MODERATOR = "moderator"  # the comments of the sites assigned to them
+
+
+moderator_site = Table(
+    "moderator_site",
+    Base.metadata,
+    Column("moderator_id", ForeignKey("moderator.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("site.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Moderator(Base):
+    """A person who signs in to moderate."""
+
+    __tablename__ = "moderator"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role, "moderator_role"), default=Role.MODERATOR)
+    # Part of every session; bumping it signs the moderator out everywhere.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # E-mail alerts for new pending and reported comments: off, immediate or digest.
+    alert_mode: Mapped[str] = mapped_column(String(16), default="off")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    sites: Mapped[list[Site]] = relationship(secondary=moderator_site)
+
+
+class ApiToken(Base):
+    """A moderator's token for the moderation API; shown once, stored hashed."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderator.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    moderator: Mapped[Moderator] = relationship()
+
+
+class ModerationAction(Base):
+    """The append-only audit log: who did what, when, to what, and why."""
+
+    __tablename__ = "moderation_action"
+    __table_args__ = (Index("ix_moderation_action_site_id_created_at", "site_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    # None for the automatic rules.
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderator.id", ondelete="SET NULL")
+    )
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL"), index=True
+    )
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("thread.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    status_before: Mapped[str | None] = mapped_column(String(16))
+    status_after: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    previous_text: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    undoes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderation_action.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    moderator: Mapped[Moderator | None] = relationship()
+
+
+class Ban(Base):
+    """An author barred from a site by e-mail and address hash, until it expires."""
+
+    __tablename__ = "ban"
+    __table_args__ = (
+        Index("ix_ban_site_id_email", "site_id", "email"),
+        Index("ix_ban_site_id_ip_hash", "site_id", "ip_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    ip_hash: Mapped[str] = mapped_column(String(64), default="")
+    author_key: Mapped[str] = mapped_column(String(128), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderator.id", ondelete="SET NULL")
+    )

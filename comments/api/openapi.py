@@ -287,6 +287,17 @@ _SCHEMAS: Final[dict[str, Schema]] = {
                 "description": "Shown once, stored only hashed: the Bearer token to edit or "
                 "delete this comment within the edit window.",
             },
+            "status": {
+                "enum": ["approved", "pending"],
+                "description": "approved: published (201). pending: held for moderation (202); "
+                "only its author sees it, with the edit token, until a moderator approves it.",
+            },
+            "reason": {
+                "type": ["string", "null"],
+                "description": "Why a comment is held, as a code the widget can translate: "
+                "first_comment, new_author, premoderation, too_many_links, banned_word, "
+                "held_for_review. Null when published.",
+            },
         }
     ),
     "Votes": _closed({"likes": _COUNT, "dislikes": _COUNT, "score": {"type": "integer"}}),
@@ -387,6 +398,17 @@ _NEW_COMMENT = _request(
             "string",
             maxLength=2048,
             description="Optional http(s) website; a bare host gets https:// in front.",
+        ),
+        "hp": _nullable(
+            "string",
+            description="Honeypot: a form field hidden from people. Filled in, the comment is "
+            "treated as spam.",
+        ),
+        "seconds_on_page": _nullable(
+            "number",
+            minimum=0,
+            description="Seconds between the form loading and sending; faster than the "
+            "site's minimum, the comment is treated as spam.",
         ),
     },
     ["site", "uri", "body"],

@@ -81,6 +81,20 @@ def get_int(
     return value
 
 
+def get_number(
+    data: Mapping[str, Any], name: str, *, low: float = 0, high: float = 1e9
+) -> float | None:
+    """An optional JSON number (integer or not) within bounds."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _type_error(name, "a number")
+    if not low <= value <= high:
+        raise ValidationFailed(f"{name} must be from {low:g} to {high:g}.", {name: "out of range"})
+    return float(value)
+
+
 def get_choice(data: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:
     value = get_str(data, name, required=True)
     if value not in choices:

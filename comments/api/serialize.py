@@ -65,13 +65,13 @@ def forest(nodes: list[CommentNode], secret: str) -> list[dict[str, Any]]:
     return out
 
 
-def thread_fields(uri: str, thread: Thread | None) -> dict[str, Any]:
+def thread_fields(uri: str, thread: Thread | None, locked: bool) -> dict[str, Any]:
     if thread is None:
         return {"uri": uri, "title": "", "url": "", "locked": False, "comment_count": 0}
     return {
         "uri": thread.key,
         "title": thread.title,
         "url": thread.url,
-        "locked": thread.locked,
+        "locked": locked,
         "comment_count": thread.comment_count,
     }

@@ -15,6 +15,7 @@ from comments.api.parsing import (
     checked_id,
     get_choice,
     get_int,
+    get_number,
     get_str,
     json_body,
     query_int,
@@ -22,7 +23,7 @@ from comments.api.parsing import (
 )
 from comments.api.serialize import comment_fields, forest, thread_fields
 from comments.httputil import client_address, settings
-from comments.models import ReportReason
+from comments.models import CommentStatus, ReportReason
 from comments.services import comments as comment_service
 from comments.services import identity, reports, sites, threads, votes
 from comments.services.comments import Limits, NewComment
@@ -76,7 +77,7 @@ def read_thread() -> Response:
     )
     return _json(
         {
-            "thread": thread_fields(page.uri, page.thread),
+            "thread": thread_fields(page.uri, page.thread, page.locked),
             "comments": forest(page.comments, _secret()),
             "next_cursor": page.next_cursor,
         }
@@ -104,6 +105,8 @@ def post_comment() -> Response:
         author_name=get_str(data, "author_name"),
         author_email=get_str(data, "author_email"),
         author_url=get_str(data, "author_url"),
+        honeypot=get_str(data, "hp"),
+        seconds_on_page=get_number(data, "seconds_on_page", low=0),
     )
     address_hash = _address_hash()
     comment, token = comment_service.post_comment(
@@ -112,8 +115,19 @@ def post_comment() -> Response:
         address_hash=address_hash,
         limits=_limits(),
     )
-    status = 201 if comment.status.value == "approved" else 202
-    return _json({"comment": comment_fields(comment, _secret()), "edit_token": token}, status)
+    fields = comment_fields(comment, _secret())
+    if comment.status is CommentStatus.APPROVED:
+        return _json({**_posted(fields, token), "status": "approved", "reason": None}, 201)
+    reason = comment.moderation_reasons[0]["code"] if comment.moderation_reasons else None
+    if comment.status is CommentStatus.SPAM:
+        # Spam is not announced as such: the sender learns only that it awaits review.
+        fields.update(status="pending", deleted=False, html=comment.html)
+        reason = "held_for_review"
+    return _json({**_posted(fields, token), "status": "pending", "reason": reason}, 202)
+
+
+def _posted(fields: dict[str, Any], token: str) -> dict[str, Any]:
+    return {"comment": fields, "edit_token": token}
 
 
 @bp.get(f"/comments/<{ID}:comment_id>")

@@ -17,8 +17,23 @@ from comments.models import (
     CommentStatus,
     utcnow,
 )
-from comments.services import inputs, sites, threads, visibility
+from comments.services import audit, authors, inputs, sites, threads, visibility
 from comments.services.identity import new_edit_token, token_matches
+from comments.services.policy import (
+    AuthorRecord,
+    Decision,
+    Policy,
+    Submission,
+    Verdict,
+    evaluate,
+    policy_from_json,
+)
+
+_VERDICT_STATUS = {
+    Verdict.PUBLISH: CommentStatus.APPROVED,
+    Verdict.HOLD: CommentStatus.PENDING,
+    Verdict.SPAM: CommentStatus.SPAM,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +49,9 @@ class NewComment:
     author_name: str = ""
     author_email: str = ""
     author_url: str = ""
+    # Anti-spam signals from the form: a hidden field only bots fill, and time on the page.
+    honeypot: str = ""
+    seconds_on_page: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,8 +130,11 @@ def post_comment(
         thread = parent.thread
     else:
         thread = threads.get_or_create_thread(site, uri, title, page_url)
-    if thread.locked:
-        raise Conflict("This thread is locked: no new comments.", code="thread_locked")
+    policy = policy_from_json(site.settings)
+    if threads.is_closed(thread, policy):
+        raise Conflict("This thread is closed: no new comments.", code="thread_locked")
+    author = authors.Author(author_key, email, address_hash)
+    decision = _decide(site.id, policy, author, body, new)
 
     token, token_hash = new_edit_token()
     comment = Comment(
@@ -125,18 +146,60 @@ def post_comment(
         author_key=author_key,
         body=body,
         html=html,
-        status=CommentStatus.APPROVED,
+        status=_VERDICT_STATUS[decision.verdict],
         created_at=utcnow(),
         ip_hash=address_hash,
         edit_token_hash=token_hash,
+        moderation_reasons=[{"code": r.code, "text": r.text} for r in decision.reasons],
+        flagged=decision.flagged,
     )
     db.session.add(comment)
     db.session.flush()
     _place_in_tree(comment, parent)
     db.session.flush()
     visibility.comment_added(comment)
+    if decision.reasons:
+        audit.record(
+            site_id=site.id,
+            action=f"auto_{decision.verdict.value}",
+            comment=comment,
+            status_after=comment.status.value,
+            reason=decision.summary,
+        )
     db.session.commit()
     return comment, token
+
+
+def _decide(
+    site_id: int, policy: Policy, author: authors.Author, body: str, new: NewComment
+) -> Decision:
+    """Run the site's rules; a refusal is raised as the error the reader sees."""
+    ban = authors.active_ban(site_id, author)
+    record = AuthorRecord(
+        approved_count=authors.approved_count(site_id, author) if policy.mode == "first" else 0,
+        banned=ban is not None,
+        banned_until=ban.expires_at if ban else None,
+        duplicate_recent=authors.posted_recently(
+            site_id, author, body, timedelta(minutes=policy.duplicate_window_minutes)
+        ),
+    )
+    submission = Submission(
+        body=body,
+        honeypot_filled=bool(new.honeypot.strip()),
+        seconds_on_page=new.seconds_on_page,
+    )
+    decision = evaluate(policy, submission, record)
+    if decision.verdict is not Verdict.REFUSE:
+        return decision
+    reason = decision.reasons[0]
+    if reason.code == "author_banned":
+        raise Forbidden(f"You cannot comment on this site: {reason.text}.", {"body": "banned"})
+    if reason.code == "duplicate":
+        raise Conflict("You already posted this comment.", code="duplicate")
+    raise ValidationFailed(
+        f"The comment contains a word this site does not allow ({reason.text}).",
+        {"body": reason.code},
+    )
 
 
 def _authorised(comment_id: int, token: str | None) -> Comment:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import Select, and_, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,6 +15,7 @@ from comments.errors import BadRequest
 from comments.extensions import db
 from comments.models import BLOCK_DEPTH, Comment, Site, Thread, utcnow
 from comments.services import cursors
+from comments.services.policy import Policy, policy_from_json
 from comments.services.visibility import shown_clause
 
 MAX_COUNT_URIS = 100
@@ -40,6 +42,8 @@ class ThreadPage:
     thread: Thread | None
     comments: list[CommentNode]
     next_cursor: str | None
+    # Locked by a moderator or closed by the site's age limit: no new comments.
+    locked: bool = False
 
 
 @dataclasses.dataclass
@@ -52,6 +56,15 @@ def find_thread(site_id: int, uri: str) -> Thread | None:
     return db.session.execute(
         select(Thread).where(Thread.site_id == site_id, Thread.key == uri)
     ).scalar_one_or_none()
+
+
+def is_closed(thread: Thread, policy: Policy) -> bool:
+    """Locked by a moderator, or past the site's automatic closing age."""
+    if thread.locked:
+        return True
+    if policy.auto_close_days <= 0:
+        return False
+    return utcnow() - thread.created_at > timedelta(days=policy.auto_close_days)
 
 
 def get_or_create_thread(site: Site, uri: str, title: str, url: str) -> Thread:
@@ -204,7 +217,10 @@ def read_thread(
         next_cursor = cursors.encode("page", s=sort.value, id=last.id, score=last.score)
     heads = [CommentNode(c) for c in roots]
     _attach_blocks(heads, {}, replies_limit, anchor_of={c.id: c.id for c in roots})
-    return ThreadPage(uri=uri, thread=thread, comments=heads, next_cursor=next_cursor)
+    locked = is_closed(thread, policy_from_json(site.settings))
+    return ThreadPage(
+        uri=uri, thread=thread, comments=heads, next_cursor=next_cursor, locked=locked
+    )
 
 
 def read_replies(comment: Comment, cursor: str | None, limit: int) -> RepliesPage:
