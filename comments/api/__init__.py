@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from comments.api import views  # noqa: E402,F401  (registers the routes on bp)
+from comments.api import mod, views  # noqa: E402,F401  (registers the routes on bp)

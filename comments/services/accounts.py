@@ -27,6 +27,11 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
 
 
+def generate_password() -> str:
+    """A random password (20 URL-safe characters) for accounts made without one."""
+    return secrets.token_urlsafe(15)
+
+
 def _normal_email(email: str) -> str:
     email = email.strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
@@ -60,7 +65,7 @@ def add_moderator(
     email = _normal_email(email)
     generated = None
     if password is None:
-        generated = password = secrets.token_urlsafe(15)
+        generated = password = generate_password()
     _check_password(password)
     if db.session.execute(select(Moderator.id).where(Moderator.email == email)).first():
         raise Conflict(f"There is already a moderator {email}.", code="moderator_exists")

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from comments.errors import BadRequest, Conflict, NotFound
+from comments.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from comments.extensions import db
 from comments.models import (
     Ban,
@@ -26,7 +26,7 @@ from comments.models import (
     Thread,
     utcnow,
 )
-from comments.services import audit, authors, visibility
+from comments.services import audit, authors, sites, visibility
 from comments.services.comments import render_body
 
 MAX_BULK = 1000
@@ -69,8 +69,9 @@ def sites_for(moderator: Moderator) -> list[Site]:
 
 
 def get_site_for(moderator: Moderator, slug: str) -> Site:
-    site = db.session.execute(select(Site).where(Site.slug == slug)).scalar_one_or_none()
-    if site is None or not can_see_site(moderator, site.id):
+    """A site the moderator may see. Raises NotFound (also for malformed slugs)."""
+    site = sites.get_site(slug)
+    if not can_see_site(moderator, site.id):
         raise NotFound(f"There is no site {slug!r}.")
     return site
 
@@ -202,6 +203,8 @@ def edit_text(moderator: Moderator, comment_id: int, body: str, max_length: int)
         status_before=comment.status.value,
         status_after=comment.status.value,
         previous_text=previous,
+        # The text this edit left, so undo can tell whether it changed again since.
+        details={"text": comment.body},
     )
     db.session.commit()
     return comment
@@ -221,7 +224,7 @@ def ban_author(
     """
     comment = get_comment_for(moderator, comment_id)
     if days is not None and not 1 <= days <= 3650:
-        raise BadRequest("A ban lasts 1 to 3650 days, or for good.", {"days": "1..3650"})
+        raise ValidationFailed("A ban lasts 1 to 3650 days, or for good.", {"days": "1..3650"})
     site_id = comment.thread.site_id
     expires = utcnow() + timedelta(days=days) if days is not None else None
     author = authors.Author.of(comment)
@@ -314,6 +317,22 @@ UNDOABLE = {"approve", "hide", "spam", "restore", "edit", "ban", "lock", "unlock
             "auto_hold", "auto_spam", "auto_publish"}  # fmt: skip
 
 
+def _changed_since(what: str) -> Conflict:
+    return Conflict(f"The {what} has changed since; decide on it afresh.", code="changed_since")
+
+
+def _relocked_since(entry: ModerationAction) -> bool:
+    """Whether the thread was locked or unlocked again after ``entry`` (and not undone)."""
+    undone = select(ModerationAction.undoes_id).where(ModerationAction.undoes_id.is_not(None))
+    later = select(ModerationAction.id).where(
+        ModerationAction.thread_id == entry.thread_id,
+        ModerationAction.id > entry.id,
+        ModerationAction.action.in_(("lock", "unlock")),
+        ModerationAction.id.not_in(undone),
+    )
+    return db.session.execute(later.limit(1)).first() is not None
+
+
 def undo(moderator: Moderator, action_id: int) -> ModerationAction:
     """Reverse a logged decision; the undo is logged too. Raises NotFound, Conflict."""
     entry = db.session.get(ModerationAction, action_id)
@@ -332,25 +351,29 @@ def undo(moderator: Moderator, action_id: int) -> ModerationAction:
     if entry.action in {"lock", "unlock"}:
         assert entry.thread_id is not None
         thread = get_thread_for(moderator, entry.thread_id)
+        if thread.locked != (entry.action == "lock") or _relocked_since(entry):
+            raise _changed_since("thread")
         thread.locked = entry.action == "unlock"
         visibility.bump_thread(thread.id)
     elif entry.action == "ban":
         ban = db.session.get(Ban, entry.details.get("ban_id"))
-        if ban is not None and ban.lifted_at is None:
-            ban.lifted_at = utcnow()
+        if ban is None or ban.lifted_at is not None:
+            raise _changed_since("ban")
+        ban.lifted_at = utcnow()
     elif comment is None:
         raise Conflict("The comment no longer exists.", code="comment_gone")
     elif entry.action == "edit":
         if entry.previous_text is None:
             raise Conflict("The log has no earlier text.", code="not_undoable")
+        # A later edit (the author's or a moderator's) would be silently overwritten.
+        if entry.details.get("text", comment.body) != comment.body:
+            raise _changed_since("comment")
         replaced = comment.body
         comment.body, comment.html = render_body(entry.previous_text, 10**9)
         visibility.bump_thread(comment.thread_id)
     else:
         if entry.status_before is None or comment.status.value != entry.status_after:
-            raise Conflict(
-                "The comment has changed since; decide on it afresh.", code="changed_since"
-            )
+            raise _changed_since("comment")
         before, after = comment.status.value, entry.status_before
         visibility.set_status(comment, CommentStatus(entry.status_before))
     record = audit.record(

@@ -192,7 +192,9 @@ class Decision:
         return "; ".join(r.text for r in self.reasons)
 
 
-_LINK = re.compile(r"(?i)\b(?:https?://|www\.)|\]\(|<a\s")
+# Each alternative consumes the whole link (a markdown target, an <a ...> tag, a bare address)
+# so an address inside it, or "www." after "https://", is not counted a second time.
+_LINK = re.compile(r"(?i)\]\([^)\s]*|<a\s[^>]*>?|\b(?:https?://|www\.)[^\s<>\[\]()\"']*")
 
 
 def count_links(body: str) -> int:

@@ -11,7 +11,15 @@ from sqlalchemy import Select, func, or_, select
 
 from comments import sanitize
 from comments.extensions import db
-from comments.models import Ban, Comment, CommentStatus, Moderator, Site, Thread
+from comments.models import (
+    Ban,
+    Comment,
+    CommentStatus,
+    ModerationAction,
+    Moderator,
+    Site,
+    Thread,
+)
 from comments.services import authors, moderation, reports
 
 MAX_PER_PAGE = 100
@@ -94,7 +102,7 @@ def _base(moderator: Moderator, filters: Filters) -> Select[Comment]:
         query = query.where(_contains(Comment.author_email, filters.email))
     if filters.since:
         query = query.where(Comment.created_at >= datetime.combine(filters.since, time(), UTC))
-    if filters.until:
+    if filters.until and filters.until < date.max:
         end = datetime.combine(filters.until + timedelta(days=1), time(), UTC)
         query = query.where(Comment.created_at < end)
     if filters.author_of is not None:
@@ -189,9 +197,32 @@ def reasons_in_words(comment: Comment, site_id: int) -> list[str]:
     if ban is not None:
         until = f"until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "for good"
         why.append(f"author banned {until}")
+    if comment.status in (CommentStatus.HIDDEN, CommentStatus.SPAM):
+        decided = _last_decision(comment.id)
+        if decided is not None:
+            who = decided.moderator.email if decided.moderator else "automatically"
+            text = f"{decided.action} by {who}"
+            why.append(f"{text}: {decided.reason}" if decided.reason else text)
     if not why and comment.status is CommentStatus.PENDING:
         why.append("held for review")
     return why
+
+
+def _last_decision(comment_id: int) -> ModerationAction | None:
+    """The latest logged decision that set the comment's current status."""
+    return (
+        db.session.execute(
+            select(ModerationAction)
+            .where(
+                ModerationAction.comment_id == comment_id,
+                ModerationAction.status_after.is_not(None),
+            )
+            .order_by(ModerationAction.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def ban_expiry_text(ban: Ban) -> str:

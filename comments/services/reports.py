@@ -64,11 +64,11 @@ def _take_down_if_reported_enough(comment: Comment) -> None:
     policy = policy_from_json(comment.thread.site.settings)
     if comment.status != CommentStatus.APPROVED or comment.report_count < policy.report_threshold:
         return
-    text = describe_reports(comment.id)
+    text = f"{describe_reports(comment.id)} (threshold {policy.report_threshold})"
     visibility.set_status(comment, CommentStatus.PENDING)
     comment.moderation_reasons = [
         *comment.moderation_reasons,
-        {"code": "reported", "text": f"{text} (threshold {policy.report_threshold})"},
+        {"code": "reported", "text": text},
     ]
     audit.record(
         site_id=comment.thread.site_id,
