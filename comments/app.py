@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from comments import httputil
+from comments.api import cors
 from comments.config import Settings, load_settings
 from comments.extensions import csrf, db, limiter, migrate
+from comments.services.cache import MemoryCache, RedisCache
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -41,6 +44,9 @@ def create_app(
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.as_flask_config())
     app.extensions["comments.settings"] = settings
+    app.extensions["comments.cache"] = (
+        RedisCache(settings.REDIS_URL) if settings.REDIS_URL else MemoryCache()
+    )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
@@ -59,6 +65,8 @@ def create_app(
     app.register_blueprint(moderation_bp)
     app.register_blueprint(pages_bp)
     httputil.install(app)
+    cors.install(app)
+    _track_write_intent(app)
 
     from comments.cli import register_commands
 
@@ -70,16 +78,46 @@ def _default_instance_path() -> str:
     return os.path.abspath(os.environ.get("COMMENTS_INSTANCE_PATH") or "instance")
 
 
+# Set for requests that write: their SQLite transaction takes the write lock up front.
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
 def _configure_engine(engine: Engine, settings: Settings) -> None:
-    """SQLite: WAL, foreign keys and a busy timeout on every connection."""
+    """SQLite: WAL, foreign keys, a busy timeout, and transactions we control ourselves.
+
+    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINTs, so it is turned
+    off and we emit BEGIN ourselves (SQLAlchemy's documented recipe). A writing request
+    begins IMMEDIATE: a deferred transaction that reads and then writes fails at once with
+    "database is locked" when another process committed in between, while an immediate one
+    waits its turn for the busy timeout.
+    """
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.SQLITE_BUSY_TIMEOUT_MS)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def _track_write_intent(app: Flask) -> None:
+    @app.before_request
+    def _writes() -> None:
+        write_intent.set(request.method not in {"GET", "HEAD", "OPTIONS"})
+
+    @app.teardown_request
+    def _end_session(_exc: BaseException | None) -> None:
+        # Flask reuses an app context that is already pushed (a CLI command serving, a test
+        # holding one), so the app-context teardown alone would keep one session, and its
+        # open read snapshot, across requests.
+        db.session.remove()
+        write_intent.set(False)

@@ -43,6 +43,11 @@ class Settings:
     # Per-site salt material for address hashes; derived from SECRET_KEY when empty.
     IP_HASH_SALT: str = ""
     SQLITE_BUSY_TIMEOUT_MS: int = 5000
+    # How long browsers and CDNs may reuse a public read without asking (0: always revalidate
+    # with the ETag, which costs us one indexed lookup and a 304).
+    PUBLIC_CACHE_SECONDS: int = 0
+    # Switch every rate limit off (only for tests and benchmarks that measure something else).
+    RATE_LIMITS_ENABLED: bool = True
     # Moderator sign-in attempts per client address (Flask-Limiter syntax).
     LOGIN_RATE_LIMIT: str = "10/minute;100/hour"
     # Session cookies: Secure when the site is served over https.
@@ -69,6 +74,7 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": self.SESSION_HOURS * 3600,
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
+            "RATELIMIT_ENABLED": self.RATE_LIMITS_ENABLED,
             "RATELIMIT_KEY_PREFIX": "comments",
         }
 

@@ -24,6 +24,12 @@ class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"
 
+    def __init__(
+        self, message: str, code: str = "unauthorized", fields: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message, fields)
+        self.code = code
+
 
 class Forbidden(DomainError):
     status = 403

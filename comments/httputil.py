@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
@@ -11,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 from comments.config import Settings
 from comments.errors import DomainError, RateLimited
 from comments.extensions import db
+from comments.services import identity
+from comments.services.comments import Limits
 
 API_PREFIX = "/api/"
 
@@ -26,6 +29,21 @@ def settings() -> Settings:
     """The running app's settings, read once at start-up."""
     value: Settings = current_app.extensions["comments.settings"]
     return value
+
+
+def reader_address_hash() -> str:
+    """The keyed hash that stands for this client's address (the raw address is never kept)."""
+    config = settings()
+    return identity.hash_address(client_address(), config.IP_HASH_SALT or config.SECRET_KEY)
+
+
+def comment_limits() -> Limits:
+    """The settings the comment rules need, from the running app's settings."""
+    config = settings()
+    return Limits(
+        max_body_length=config.MAX_BODY_LENGTH,
+        edit_window=timedelta(seconds=config.EDIT_WINDOW_SECONDS),
+    )
 
 
 def client_address() -> str:
@@ -46,6 +64,13 @@ def client_address() -> str:
         if not any(address in net for net in networks):
             return str(address)
     return chain[-1]
+
+
+def public_cache_control() -> str:
+    seconds = settings().PUBLIC_CACHE_SECONDS
+    if seconds <= 0:
+        return "public, no-cache"
+    return f"public, max-age={seconds}, stale-while-revalidate={seconds * 6}"
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -111,6 +136,21 @@ def install(app: Flask) -> None:
         if _wants_json():
             return json_error(500, "internal_error", "Something went wrong on our side.")
         return "Internal server error", 500
+
+    @app.after_request
+    def _conditional_get(response: Response) -> Response:
+        """Public API reads carry a weak ETag and revalidate, so a CDN or browser can keep them."""
+        if request.method != "GET" or not request.path.startswith(API_PREFIX):
+            return response
+        if request.path.startswith(API_PREFIX + "v1/mod/") or request.authorization:
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
+        if response.status_code in (200, 304):
+            if response.status_code == 200 and not response.get_etag()[0]:
+                response.add_etag(weak=True)
+                response.make_conditional(request)
+            response.headers.setdefault("Cache-Control", public_cache_control())
+        return response
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -66,8 +66,15 @@ class CommentStatus(enum.StrEnum):
     DELETED = "deleted"
 
 
-# States in which a comment's own content is withheld; with replies it stays a placeholder.
-REMOVED_STATUSES = (CommentStatus.HIDDEN, CommentStatus.SPAM, CommentStatus.DELETED)
+# States in which a comment's own content is withheld from readers; with shown replies it
+# stays as a placeholder so they keep their context (a reported comment taken back to
+# pending included).
+REMOVED_STATUSES = (
+    CommentStatus.PENDING,
+    CommentStatus.HIDDEN,
+    CommentStatus.SPAM,
+    CommentStatus.DELETED,
+)
 
 
 class ReportReason(enum.StrEnum):
@@ -101,6 +108,8 @@ class Site(Base):
     sso_secret: Mapped[str] = mapped_column(String(128), default="")
     # Moderation policy; the moderation issue gives it a schema. Empty means defaults.
     settings: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # Per-client rate limits for this site's readers; empty means the defaults.
+    limits: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     threads: Mapped[list[Thread]] = relationship(back_populates="site")
@@ -159,6 +168,8 @@ class Comment(Base):
     author_name: Mapped[str] = mapped_column(String(64), default="")
     author_email: Mapped[str] = mapped_column(String(254), default="")
     author_url: Mapped[str] = mapped_column(String(2048), default="")
+    # An avatar URL the site vouched for (SSO); otherwise we draw one locally.
+    author_avatar: Mapped[str] = mapped_column(String(2048), default="")
     # Who wrote it, as voters and reporters are told apart: an address hash (or SSO id).
     author_key: Mapped[str] = mapped_column(String(128), default="")
     body: Mapped[str] = mapped_column(Text, default="")

@@ -58,7 +58,12 @@ def database_url(tmp_path: Path, _pg_schema: None) -> Iterator[str]:
 @pytest.fixture
 def app_config(database_url: str) -> dict[str, Any]:
     """Settings for the test app; tests may change them before asking for `app`."""
-    return {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key-" + "x" * 32}
+    # Rate limits are off unless a test is about them (see tests/api/test_rate_limits.py).
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "RATE_LIMITS_ENABLED": False,
+    }
 
 
 @pytest.fixture

@@ -97,6 +97,11 @@ _ERRORS: Final[dict[int, tuple[str, str]]] = {
         "Well-formed input that breaks a rule (code `validation_failed`); `error.fields` "
         "maps each offending field to what is wrong with it.",
     ),
+    429: (
+        "RateLimited",
+        "Too many requests of this kind from this client for this site (code `rate_limited`); "
+        "the `Retry-After` header says how many seconds to wait.",
+    ),
 }
 
 
@@ -190,8 +195,13 @@ _SCHEMAS: Final[dict[str, Schema]] = {
             "url": _nullable("string", description="The author's http(s) website, if given."),
             "avatar": {
                 "type": "string",
-                "pattern": r"^/api/v1/avatars/[0-9a-f]{20}\.svg$",
-                "description": "Path of a locally drawn identicon (see getAvatar).",
+                "minLength": 1,
+                "description": "Path of a locally drawn identicon (see getAvatar), or the "
+                "http(s) avatar URL a site vouched for through single sign-on.",
+            },
+            "verified": {
+                "type": "boolean",
+                "description": "True when the site vouched for this author (single sign-on).",
             },
         },
         "Who wrote a comment. Never includes an e-mail address.",
@@ -464,7 +474,8 @@ _PATHS: Final[dict[str, Schema]] = {
             "`url`). The body is Markdown, rendered once to sanitised HTML. The response "
             "carries the edit token, shown only this once, which edits or deletes the "
             "comment for EDIT_WINDOW_SECONDS (15 minutes by default).\n\n"
-            "Errors: 404 for an unknown site or parent; 409 `parent_elsewhere` (the parent is "
+            "Errors: 403 when a moderator has banned the author from the site; 404 for an "
+            "unknown site or parent; 409 `parent_elsewhere` (the parent is "
             "in another thread), `parent_unavailable` (the parent is not published), "
             "`thread_locked`; 422 for a field that breaks a rule.",
             {
@@ -473,7 +484,7 @@ _PATHS: Final[dict[str, Schema]] = {
                     _schema("PostResult"), "Accepted but held for moderation (status pending)."
                 ),
             }
-            | _error_responses(*_BODY_ERRORS, 404, 409, 422),
+            | _error_responses(*_BODY_ERRORS, 401, 403, 404, 409, 422, 429),
             body=_NEW_COMMENT,
         )
     },
@@ -555,7 +566,7 @@ _PATHS: Final[dict[str, Schema]] = {
             "Errors: 403 on your own comment, 404 for an unknown or unpublished comment, 409 "
             "`vote_conflict` for a simultaneous vote, 422 for a bad value.",
             {"200": _json(_schema("Votes"), "The comment's tallies after the vote.")}
-            | _error_responses(*_BODY_ERRORS, 403, 404, 409, 422),
+            | _error_responses(*_BODY_ERRORS, 401, 403, 404, 409, 422, 429),
             parameters=_COMMENT_ID,
             body=_request(
                 {"value": {"type": "integer", "enum": [1, -1, 0]}},
@@ -573,7 +584,7 @@ _PATHS: Final[dict[str, Schema]] = {
             "Errors: 404 for an unknown or unpublished comment, 409 `already_reported`, 422 "
             "for a bad reason or note.",
             {"202": _json(_schema("ReportReceipt"), "Recorded for moderators to review.")}
-            | _error_responses(*_BODY_ERRORS, 404, 409, 422),
+            | _error_responses(*_BODY_ERRORS, 401, 404, 409, 422, 429),
             parameters=_COMMENT_ID,
             body=_request(
                 {
@@ -619,9 +630,14 @@ _PATHS: Final[dict[str, Schema]] = {
             "Render a body without storing it",
             "The HTML a body would be stored as, checked by the same rules as posting.",
             {"200": _json(_schema("Preview"), "The rendered HTML.")}
-            | _error_responses(*_BODY_ERRORS, 422),
+            | _error_responses(*_BODY_ERRORS, 422, 429),
             body=_request(
-                {"body": _BODY_TEXT},
+                {
+                    "body": _BODY_TEXT,
+                    "site": _nullable(
+                        "string", description="The site previewing (picks its rate limit)."
+                    ),
+                },
                 ["body"],
                 "The Markdown to render.",
             ),
@@ -677,6 +693,612 @@ _PATHS: Final[dict[str, Schema]] = {
     },
 }
 
+# --- The moderation API (/mod/...) ---------------------------------------------------------
+
+_MOD_TOKEN: Final[list[dict[str, list[str]]]] = [{"modToken": []}]
+_QUEUE_NAMES: Final = ["pending", "reported", "spam", "hidden", "approved", "all"]
+_ACTIONS: Final = ["approve", "hide", "spam", "restore", "delete"]
+_STATUSES: Final = ["pending", "approved", "hidden", "spam", "deleted"]
+_ID: Final = {"type": "integer", "minimum": 1}
+_PAGE_NUMBER: Final = {"type": "integer", "minimum": 1}
+_WORDS: Final = {
+    "type": "array",
+    "items": {"type": "string", "maxLength": 64},
+    "maxItems": 500,
+}
+_POLICY_FIELDS: Final[dict[str, Schema]] = {
+    "mode": {
+        "enum": ["post", "first", "pre"],
+        "description": "post: publish at once; first: hold an author's comments until they "
+        "have `first_threshold` approved ones; pre: hold every comment.",
+    },
+    "first_threshold": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "max_links": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 1000,
+        "description": "More links than this hold a comment.",
+    },
+    "banned_words": {**_WORDS, "description": "Words or phrases, matched whole, any case."},
+    "banned_word_action": {
+        "enum": ["refuse", "hold"],
+        "description": "What a banned word does: refuse the comment (422) or hold it.",
+    },
+    "suspect_words": {
+        **_WORDS,
+        "description": "Published, but flagged into the Reported queue.",
+    },
+    "honeypot": {"type": "boolean", "description": "Treat a filled-in hidden field as spam."},
+    "min_seconds": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 3600,
+        "description": "Comments sent sooner after the form loaded are spam; 0 turns it off.",
+    },
+    "report_threshold": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1000,
+        "description": "Reports that send a published comment back to Pending.",
+    },
+    "duplicate_window_minutes": {"type": "integer", "minimum": 0, "maximum": 43200},
+    "ban_action": {
+        "enum": ["refuse", "spam"],
+        "description": "What a banned author's new comment meets: refusal (403) or the Spam queue.",
+    },
+    "auto_close_days": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 3650,
+        "description": "Threads close to new comments this many days after they start; 0 never.",
+    },
+}
+
+
+def _settable(schema: Schema) -> Schema:
+    """A policy field as PATCH accepts it: also null (unchanged); word lists also as text."""
+    accepted = dict(schema)
+    if "enum" in accepted:
+        accepted["enum"] = [*accepted["enum"], None]
+    elif accepted.get("type") == "array":
+        accepted["type"] = ["array", "string", "null"]
+        accepted["description"] = (
+            accepted.get("description", "") + " A list, or text separated by commas."
+        ).strip()
+    else:
+        accepted["type"] = [accepted["type"], "null"]
+    return accepted
+
+
+_MOD_SCHEMAS: Final[dict[str, Schema]] = {
+    "ModThread": _closed(
+        {
+            "id": _ID,
+            "site": {"type": "string", "description": "The site's slug."},
+            "uri": {"type": "string", "description": "The page's identifier within the site."},
+            "title": {"type": "string"},
+            "url": {"type": "string", "description": "The page's URL, or empty."},
+            "locked": {"type": "boolean"},
+            "comment_count": {**_COUNT, "description": "Approved comments in the thread."},
+        },
+        "A thread as moderators see it.",
+    ),
+    "ModComment": _closed(
+        {
+            "id": _ID,
+            "thread": _schema("ModThread"),
+            "parent_id": _nullable("integer", minimum=1),
+            "parent_excerpt": _nullable(
+                "string",
+                description="The start of the parent comment's text (`(removed)` if it has "
+                "none); null for a top-level comment.",
+            ),
+            "author": _closed(
+                {
+                    "name": {"type": "string"},
+                    "email": _nullable("string", description="As the author gave it."),
+                    "url": _nullable("string"),
+                }
+            ),
+            "address": {
+                "type": "string",
+                "maxLength": 8,
+                "description": "The start of the keyed hash of the author's address: enough "
+                "to tell authors apart, never the address.",
+            },
+            "html": {"type": "string", "description": "The sanitised HTML readers see."},
+            "body": {"type": "string", "description": "The author's Markdown source."},
+            "status": {"enum": _STATUSES},
+            "created_at": _TIMESTAMP,
+            "edited_at": _nullable("string", format="date-time"),
+            "report_count": _COUNT,
+            "flagged": {
+                "type": "boolean",
+                "description": "Published but sent to the Reported queue by a suspect word.",
+            },
+            "why": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Why it is where it is, in words: the rules that fired, the "
+                "readers' reports, a ban on the author.",
+            },
+            "history": _closed(
+                {status: _COUNT for status in _STATUSES},
+                "How many of this author's comments on the site stand in each status.",
+            ),
+        },
+        "A comment with what a moderator needs to decide on it, e-mail address included.",
+    ),
+    "QueueCounts": _closed(
+        {
+            "site": _nullable("string", description="The site counted, or null for all."),
+            "counts": _closed({name: _COUNT for name in _QUEUE_NAMES}),
+        }
+    ),
+    "QueuePage": _closed(
+        {
+            "queue": {"enum": _QUEUE_NAMES},
+            "items": {"type": "array", "items": _schema("ModComment")},
+            "total": {**_COUNT, "description": "Comments in the queue under the filters."},
+            "page": _PAGE_NUMBER,
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "pages": _PAGE_NUMBER,
+        }
+    ),
+    "BulkResult": _closed(
+        {
+            "changed": {**_COUNT, "description": "Comments the action changed."},
+            "matched": {
+                **_COUNT,
+                "description": "Distinct comments named or matched (at most 1000); those the "
+                "action does not apply to, or on others' sites, are skipped.",
+            },
+        }
+    ),
+    "Ban": _closed(
+        {
+            "id": _ID,
+            "site": {"type": "string"},
+            "email": _nullable("string", description="The banned e-mail address, if any."),
+            "address": _nullable(
+                "string", maxLength=8, description="The start of the banned address hash."
+            ),
+            "reason": {"type": "string"},
+            "created_at": _TIMESTAMP,
+            "expires_at": _nullable(
+                "string", format="date-time", description="null: banned for good."
+            ),
+            "created_by": _nullable("string", description="The moderator's e-mail address."),
+        },
+        "An author barred from commenting on a site.",
+    ),
+    "BanList": _closed({"bans": {"type": "array", "items": _schema("Ban")}}),
+    "AuditEntry": _closed(
+        {
+            "id": _ID,
+            "created_at": _TIMESTAMP,
+            "site": {"type": "string"},
+            "moderator": _nullable(
+                "string", description="Who acted; null for the automatic rules."
+            ),
+            "action": {
+                "type": "string",
+                "description": "approve, hide, spam, restore, delete, edit, ban, unban, lock, "
+                "unlock, settings, undo, auto_hold, auto_spam, auto_publish, ...",
+            },
+            "comment_id": _nullable("integer", minimum=1),
+            "thread_id": _nullable("integer", minimum=1),
+            "status_before": _nullable("string"),
+            "status_after": _nullable("string"),
+            "reason": {"type": "string"},
+            "previous_text": _nullable(
+                "string", description="The text an edit or a deletion replaced."
+            ),
+            "details": {"type": "object"},
+            "undoes_id": _nullable("integer", minimum=1),
+            "undone_by": _nullable(
+                "integer", minimum=1, description="The entry that undid this one."
+            ),
+            "undoable": {
+                "type": "boolean",
+                "description": "Whether POST /mod/audit/{id}/undo may reverse it.",
+            },
+        },
+        "One entry of the append-only moderation log.",
+    ),
+    "AuditPage": _closed(
+        {
+            "entries": {"type": "array", "items": _schema("AuditEntry")},
+            "total": _COUNT,
+            "page": _PAGE_NUMBER,
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
+            "pages": _PAGE_NUMBER,
+        }
+    ),
+    "Policy": _closed(_POLICY_FIELDS, "A site's moderation settings."),
+}
+
+_MOD_PARAMETERS: Final[dict[str, Schema]] = {
+    "QueueName": {
+        "name": "queue",
+        "in": "path",
+        "required": True,
+        "description": "A queue; any other name is 404.",
+        "schema": {"type": "string", "enum": _QUEUE_NAMES},
+    },
+    "ModSite": _query(
+        "site",
+        {"type": "string", "examples": ["news"]},
+        "Only this site (a slug). A site you are not assigned to is 404, like an unknown one.",
+    ),
+    "SiteSlug": {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "description": "A site's slug.",
+        "schema": {"type": "string", "examples": ["news"]},
+    },
+    "ThreadId": {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "description": "A thread id.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "examples": [1]},
+    },
+    "BanId": {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "description": "A ban id.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "examples": [1]},
+    },
+    "AuditEntryId": {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "description": "A log entry id.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "examples": [1]},
+    },
+    "PageNumber": _query(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1},
+        "Which page, from 1.",
+    ),
+}
+
+# The moderation API's own error answers; the other statuses share the public API's.
+_MOD_ERRORS: Final[dict[int, tuple[str, str]]] = {
+    401: (
+        "TokenRequired",
+        "No moderator API token, or one that is unknown or revoked (code `unauthorized`). "
+        "The response carries `WWW-Authenticate: Bearer`.",
+    ),
+    403: ("AdminOnly", "Only admins may do this (code `forbidden`)."),
+    409: (
+        "ModConflict",
+        "The comment's current state forbids this; `error.code` says why: `not_removed` "
+        "(restore of a published comment), `deleted_by_author`, `deleted`, `not_undoable`, "
+        "`already_undone`, `changed_since` or `comment_gone`.",
+    ),
+}
+
+
+def _mod_responses() -> dict[str, Schema]:
+    responses: dict[str, Schema] = {}
+    for name, description in _MOD_ERRORS.values():
+        responses[name] = _json(_schema("Error"), description)
+    responses["TokenRequired"]["headers"] = {
+        "WWW-Authenticate": {
+            "description": 'The challenge: `Bearer realm="comments moderation"`, with '
+            '`error="invalid_token"` when a token was sent.',
+            "schema": {"type": "string"},
+        }
+    }
+    return responses
+
+
+def _mod_errors(*codes: int) -> dict[str, Schema]:
+    """Error responses of a moderation operation; every one can be 401."""
+    return {
+        str(code): _ref("responses", (_MOD_ERRORS.get(code) or _ERRORS[code])[0])
+        for code in (401, *codes)
+    }
+
+
+def _mod_operation(
+    operation_id: str,
+    summary: str,
+    description: str,
+    responses: dict[str, Schema],
+    **rest: Any,
+) -> Schema:
+    return _operation(
+        operation_id, "moderation", summary, description, responses, security=_MOD_TOKEN, **rest
+    )
+
+
+_REASON: Final = _nullable(
+    "string", maxLength=1000, description="Why, for the log; optional, at most 1000 characters."
+)
+_MOD_COMMENT_RESPONSE: Final = _json(_schema("ModComment"), "The comment as it stands now.")
+_NO_BODY: Final = {"description": "Done; no body."}
+
+_MOD_PATHS: Final[dict[str, Schema]] = {
+    "/mod/queues": {
+        "get": _mod_operation(
+            "countQueues",
+            "Count the moderation queues",
+            "How many comments each queue holds on the sites you moderate (admins: every "
+            "site), or on one of them with `site`.",
+            {"200": _json(_schema("QueueCounts"), "The counts.")} | _mod_errors(400, 404),
+            parameters=[_ref("parameters", "ModSite")],
+        )
+    },
+    "/mod/queues/{queue}": {
+        "get": _mod_operation(
+            "readQueue",
+            "Read a page of a moderation queue",
+            "Comments awaiting a decision, with their context and the reasons they are "
+            "there. pending: held (oldest first); reported: published but reported or "
+            "flagged (most reported first); spam, hidden, approved: newest first; all: every "
+            "comment not deleted. Filters combine; text filters match anywhere, any case.\n\n"
+            "Errors: 404 for an unknown queue or site, 400 for an unreadable filter.",
+            {"200": _json(_schema("QueuePage"), "A page of the queue.")} | _mod_errors(400, 404),
+            parameters=[
+                _ref("parameters", "QueueName"),
+                _ref("parameters", "ModSite"),
+                _query(
+                    "thread_id",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "Only this thread.",
+                ),
+                _query("text", {"type": "string", "maxLength": 200}, "Text in the comment."),
+                _query("author", {"type": "string", "maxLength": 200}, "Text in the name."),
+                _query("email", {"type": "string", "maxLength": 200}, "Text in the e-mail."),
+                _query(
+                    "since",
+                    {"type": "string", "format": "date"},
+                    "Posted on or after this day (UTC), as YYYY-MM-DD.",
+                ),
+                _query(
+                    "until",
+                    {"type": "string", "format": "date"},
+                    "Posted on or before this day (UTC), as YYYY-MM-DD.",
+                ),
+                _ref("parameters", "PageNumber"),
+                _query(
+                    "per_page",
+                    {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+                    "Comments per page.",
+                ),
+            ],
+        )
+    },
+    "/mod/comments/{id}/actions": {
+        "post": _mod_operation(
+            "moderateComment",
+            "Decide on a comment",
+            "approve publishes it (and dismisses its reports), hide and spam take it down, "
+            "restore publishes a hidden, spam or pending comment again, delete erases it for "
+            "good (a comment with shown replies stays as a placeholder). Each decision is "
+            "logged with its reason.\n\n"
+            "Errors: 404 for an unknown comment or one on a site you do not moderate, 409 "
+            "when its state forbids the action, 422 for a bad action.",
+            {"200": _MOD_COMMENT_RESPONSE, "204": {"description": "Deleted for good."}}
+            | _mod_errors(*_BODY_ERRORS, 404, 409, 422),
+            parameters=_COMMENT_ID,
+            body=_request(
+                {"action": {"type": "string", "enum": _ACTIONS}, "reason": _REASON},
+                ["action"],
+                "The decision.",
+            ),
+        )
+    },
+    "/mod/comments/{id}": {
+        "patch": _mod_operation(
+            "editCommentText",
+            "Edit a comment's text",
+            "Replaces the comment's Markdown (rendered and sanitised again, as when posted) "
+            "whatever its status; the old text is kept in the log.\n\n"
+            "Errors: 404 for an unknown comment or one on a site you do not moderate, 409 "
+            "`deleted`, 422 for a bad body.",
+            {"200": _MOD_COMMENT_RESPONSE} | _mod_errors(*_BODY_ERRORS, 404, 409, 422),
+            parameters=_COMMENT_ID,
+            body=_request({"body": _BODY_TEXT}, ["body"], "The new Markdown."),
+        )
+    },
+    "/mod/bulk": {
+        "post": _mod_operation(
+            "moderateMany",
+            "Decide on many comments at once",
+            "Applies one action to the comments in `ids`, or to those a `filter` matches (a "
+            "queue and the same filters as readQueue), at most 1000 per request: repeat for "
+            "any that remain. Comments the action cannot apply to, and those on sites you do "
+            "not moderate, are skipped.\n\n"
+            "Errors: 400 for more than 1000 ids, 404 for a filter's unknown site, 422 for a "
+            "bad action, ids or filter, or for both or neither of `ids` and `filter`.",
+            {"200": _json(_schema("BulkResult"), "What changed.")}
+            | _mod_errors(*_BODY_ERRORS, 404, 422),
+            body=_request(
+                {
+                    "action": {"type": "string", "enum": _ACTIONS},
+                    "ids": _nullable(
+                        "array",
+                        items={"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                        minItems=1,
+                        maxItems=1000,
+                    ),
+                    "filter": {
+                        "type": ["object", "null"],
+                        "properties": {
+                            "queue": {"type": "string", "enum": _QUEUE_NAMES},
+                            "site": {"type": ["string", "null"]},
+                            "thread_id": _nullable("integer", minimum=1, maximum=MAX_ID),
+                            "text": _nullable("string", maxLength=200),
+                            "author": _nullable("string", maxLength=200),
+                            "email": _nullable("string", maxLength=200),
+                            "since": _nullable("string", format="date"),
+                            "until": _nullable("string", format="date"),
+                        },
+                        "required": ["queue"],
+                    },
+                    "reason": _REASON,
+                },
+                ["action"],
+                "The action and either `ids` or `filter`.",
+            ),
+        )
+    },
+    "/mod/comments/{id}/ban": {
+        "post": _mod_operation(
+            "banAuthor",
+            "Ban a comment's author from its site",
+            "Bars the author (by e-mail address and address hash, or their single sign-on "
+            "identity) from commenting on the comment's site for `days` days, or for good "
+            "with `days: null`. With `apply`, every comment of theirs on the site is also "
+            "hidden, marked as spam or deleted.\n\n"
+            "Errors: 404 for an unknown comment or one on a site you do not moderate, 422 "
+            "for a bad or missing `days` or a bad `apply`.",
+            {"201": _json(_schema("Ban"), "The ban.")} | _mod_errors(*_BODY_ERRORS, 404, 422),
+            parameters=_COMMENT_ID,
+            body=_request(
+                {
+                    "days": _nullable(
+                        "integer",
+                        minimum=1,
+                        maximum=3650,
+                        description="How long; null bans for good. Required.",
+                    ),
+                    "reason": _REASON,
+                    "apply": {"enum": ["hide", "spam", "delete", None]},
+                },
+                ["days"],
+                "How long, and what to do with the author's comments.",
+            ),
+        )
+    },
+    "/mod/bans": {
+        "get": _mod_operation(
+            "listBans",
+            "List the bans in force",
+            "Bans not lifted and not expired on the sites you moderate, newest first.",
+            {"200": _json(_schema("BanList"), "The bans.")} | _mod_errors(),
+        )
+    },
+    "/mod/bans/{id}": {
+        "delete": _mod_operation(
+            "liftBan",
+            "Lift a ban",
+            "Ends a ban at once (the lifting is logged). Lifting a lifted ban changes "
+            "nothing.\n\nErrors: 404 for an unknown ban or one on a site you do not moderate.",
+            {"204": _NO_BODY} | _mod_errors(404),
+            parameters=[_ref("parameters", "BanId")],
+        )
+    },
+    "/mod/threads/{id}/lock": {
+        "post": _mod_operation(
+            "lockThread",
+            "Lock a thread",
+            "No new comments, replies or edits in the thread until it is unlocked; what is "
+            "there stays readable.\n\nErrors: 404 for an unknown thread or one on a site you "
+            "do not moderate.",
+            {"200": _json(_schema("ModThread"), "The thread, locked.")} | _mod_errors(404),
+            parameters=[_ref("parameters", "ThreadId")],
+        ),
+        "delete": _mod_operation(
+            "unlockThread",
+            "Unlock a thread",
+            "Opens the thread to comments again.\n\nErrors: 404 for an unknown thread or one "
+            "on a site you do not moderate.",
+            {"200": _json(_schema("ModThread"), "The thread, unlocked.")} | _mod_errors(404),
+            parameters=[_ref("parameters", "ThreadId")],
+        ),
+    },
+    "/mod/audit": {
+        "get": _mod_operation(
+            "readAuditLog",
+            "Read the moderation log",
+            "Every decision, edit, ban, lock and settings change on the sites you moderate, "
+            "newest first.\n\nErrors: 404 for an unknown site, 400 for a bad parameter.",
+            {"200": _json(_schema("AuditPage"), "A page of the log.")} | _mod_errors(400, 404),
+            parameters=[
+                _ref("parameters", "ModSite"),
+                _query(
+                    "action",
+                    {"type": "string", "maxLength": 32, "examples": ["hide"]},
+                    "Only entries of this action.",
+                ),
+                _ref("parameters", "PageNumber"),
+                _query(
+                    "per_page",
+                    {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                    "Entries per page.",
+                ),
+            ],
+        )
+    },
+    "/mod/audit/{id}/undo": {
+        "post": _mod_operation(
+            "undoAction",
+            "Undo a logged action",
+            "Reverses a decision, edit, ban or lock (see `undoable`) and logs the undo, "
+            "which is returned.\n\nErrors: 404 for an unknown entry or one on a site you do "
+            "not moderate, 409 when it cannot be undone (any more).",
+            {"201": _json(_schema("AuditEntry"), "The new log entry recording the undo.")}
+            | _mod_errors(404, 409),
+            parameters=[_ref("parameters", "AuditEntryId")],
+        )
+    },
+    "/mod/sites/{slug}/settings": {
+        "get": _mod_operation(
+            "readSiteSettings",
+            "Read a site's moderation settings",
+            "The policy that decides what happens to new comments on the site.\n\n"
+            "Errors: 404 for an unknown site or one you do not moderate.",
+            {"200": _json(_schema("Policy"), "The settings.")} | _mod_errors(404),
+            parameters=[_ref("parameters", "SiteSlug")],
+        ),
+        "patch": _mod_operation(
+            "changeSiteSettings",
+            "Change a site's moderation settings (admins)",
+            "Changes the settings given and leaves the others (and those sent as null) as "
+            "they are; the change is logged with old and new values. Unlike elsewhere, an "
+            "unknown setting is an error, so a misspelt one cannot pass unnoticed.\n\n"
+            "Errors: 403 unless you are an admin, 404 for an unknown site, 422 naming each "
+            "bad or unknown setting.",
+            {"200": _json(_schema("Policy"), "The settings after the change.")}
+            | _mod_errors(*_BODY_ERRORS, 403, 404, 422),
+            parameters=[_ref("parameters", "SiteSlug")],
+            body={
+                "required": True,
+                "description": "The settings to change.",
+                "content": {
+                    JSON: {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                name: _settable(schema) for name, schema in _POLICY_FIELDS.items()
+                            },
+                            "additionalProperties": False,
+                        }
+                    }
+                },
+            },
+        ),
+    },
+}
+
+_MOD_DESCRIPTION = """\
+**Moderation.** The operations under `/mod/` (tag `moderation`) are for moderators' own
+tools and scripts, not for readers' browsers (no cross-origin access). Each needs a
+moderator's API token, created with `comments moderator token create EMAIL --name NAME` and
+sent as `Authorization: Bearer cmt_...`; without a valid one the answer is 401 with
+`WWW-Authenticate: Bearer`. A moderator acts only on the sites assigned to them: comments,
+threads, bans and log entries elsewhere read as 404. Admins act on every site, and only they
+change settings (403 for others). These answers include authors' e-mail addresses and are
+sent with `Cache-Control: no-store`.
+"""
+
 _DESCRIPTION = """\
 A self-hosted comments service for news sites and blogs: threads of nested replies, votes,
 reports and a Markdown preview, for readers without accounts.
@@ -690,9 +1312,9 @@ before parsing. Unknown JSON fields are ignored, and `null` reads as absent for 
 "fields"}}` (the `Error` schema); `fields` names each input field at fault. A method a path
 does not support is 405 (with `Allow`) and an unknown path 404, in the same shape.
 
-**Privacy.** No response ever contains an e-mail address, a client address, an address hash
-or a stored edit token. Readers (authors, voters, reporters) are told apart by a keyed hash
-of their address. Avatars are identicons drawn by this service from a keyed hash.
+**Privacy.** No reader-facing response ever contains an e-mail address, a client address,
+an address hash or a stored edit token. Readers (authors, voters, reporters) are told apart by
+a keyed hash of their address. Avatars are identicons drawn by this service from a keyed hash.
 
 **Editing.** Posting returns an edit token, once. Sent as `Authorization: Bearer <token>` it
 lets the author edit or delete the comment for EDIT_WINDOW_SECONDS (15 minutes by default).
@@ -710,7 +1332,7 @@ DOCUMENT: Final[dict[str, Any]] = {
         "title": "comments",
         "version": "1",
         "summary": "Threaded comments for news sites and blogs.",
-        "description": _DESCRIPTION,
+        "description": _DESCRIPTION + "\n" + _MOD_DESCRIPTION,
         "license": {"name": "MIT", "identifier": "MIT"},
     },
     "servers": [{"url": "/api/v1"}],
@@ -719,20 +1341,28 @@ DOCUMENT: Final[dict[str, Any]] = {
         {"name": "comments", "description": "Writing, reading and rating single comments."},
         {"name": "avatars", "description": "Locally drawn author pictures."},
         {"name": "meta", "description": "This document."},
+        {"name": "moderation", "description": "Moderators' queues, decisions, bans and settings."},
     ],
-    "paths": _PATHS,
+    "paths": _PATHS | _MOD_PATHS,
     "components": {
-        "schemas": _SCHEMAS,
-        "parameters": _PARAMETERS,
+        "schemas": _SCHEMAS | _MOD_SCHEMAS,
+        "parameters": _PARAMETERS | _MOD_PARAMETERS,
         "responses": {
             name: _json(_schema("Error"), description) for name, description in _ERRORS.values()
-        },
+        }
+        | _mod_responses(),
         "securitySchemes": {
             "editToken": {
                 "type": "http",
                 "scheme": "bearer",
                 "description": "The `edit_token` returned once when the comment was posted.",
-            }
+            },
+            "modToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A moderator's API token (`cmt_...`), from `comments moderator "
+                "token create`; revoked with `comments moderator token revoke`.",
+            },
         },
     },
 }

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from comments.models import REMOVED_STATUSES, Comment, Thread
-from comments.services.identity import avatar_key
+from comments.models import REMOVED_STATUSES, Comment, CommentStatus, Thread
+from comments.services.identity import SSO_PREFIX, avatar_key
 from comments.services.threads import CommentNode
 
 AVATAR_PATH = "/api/v1/avatars/{key}.svg"
@@ -19,19 +19,33 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def avatar_url(comment: Comment, secret: str) -> str:
+    if comment.author_avatar:
+        return comment.author_avatar
     seed = comment.author_email.lower() or comment.author_key or comment.author_name
     return AVATAR_PATH.format(key=avatar_key(secret, seed))
 
 
-def comment_fields(comment: Comment, secret: str) -> dict[str, Any]:
-    """One comment without its replies. Removed comments keep only their place."""
-    deleted = comment.status in REMOVED_STATUSES
+def comment_fields(
+    comment: Comment,
+    secret: str,
+    *,
+    for_author: bool = False,
+    status: CommentStatus | None = None,
+) -> dict[str, Any]:
+    """One comment without its replies. Removed comments keep only their place.
+
+    ``for_author``: the reader holds the edit token, so a comment awaiting moderation
+    shows them its text. ``status`` presents the comment in another status than its own.
+    """
+    status = status or comment.status
+    deleted = status in REMOVED_STATUSES and not (for_author and status is CommentStatus.PENDING)
     author = None
     if not deleted:
         author = {
             "name": comment.author_name,
             "url": comment.author_url or None,
             "avatar": avatar_url(comment, secret),
+            "verified": comment.author_key.startswith(SSO_PREFIX),
         }
     return {
         "id": comment.id,
@@ -41,7 +55,7 @@ def comment_fields(comment: Comment, secret: str) -> dict[str, Any]:
         "html": "" if deleted else comment.html,
         "created_at": iso(comment.created_at),
         "edited_at": None if deleted else iso(comment.edited_at),
-        "status": comment.status.value,
+        "status": status.value,
         "likes": comment.likes,
         "dislikes": comment.dislikes,
         "score": comment.score,

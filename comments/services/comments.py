@@ -15,6 +15,7 @@ from comments.models import (
     PATH_SEGMENT_WIDTH,
     Comment,
     CommentStatus,
+    Site,
     utcnow,
 )
 from comments.services import audit, authors, inputs, sites, threads, visibility
@@ -49,6 +50,8 @@ class NewComment:
     author_name: str = ""
     author_email: str = ""
     author_url: str = ""
+    # An avatar URL vouched for by the site's single sign-on.
+    author_avatar: str = ""
     # Anti-spam signals from the form: a hidden field only bots fill, and time on the page.
     honeypot: str = ""
     seconds_on_page: float | None = None
@@ -143,6 +146,7 @@ def post_comment(
         author_name=name,
         author_email=email,
         author_url=website,
+        author_avatar=_avatar_url(new.author_avatar),
         author_key=author_key,
         body=body,
         html=html,
@@ -168,6 +172,22 @@ def post_comment(
         )
     db.session.commit()
     return comment, token
+
+
+def _avatar_url(value: str) -> str:
+    """An http(s) avatar URL, or nothing: a bad avatar never blocks a comment."""
+    try:
+        return inputs.normalise_url(value, "avatar", allow_bare_host=False)
+    except ValidationFailed:
+        return ""
+
+
+def site_of(comment_id: int) -> Site:
+    """The site a comment belongs to. Raises NotFound."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound("There is no such comment.")
+    return comment.thread.site
 
 
 def _decide(
@@ -220,7 +240,8 @@ def _check_window(comment: Comment, limits: Limits) -> None:
             f"Comments can be changed for {minutes} minutes after posting; that time is over.",
             code="edit_window_closed",
         )
-    if comment.status not in (CommentStatus.APPROVED, CommentStatus.PENDING):
+    # Spam stays editable like a held comment: its author must not learn it was caught.
+    if comment.status not in (CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.SPAM):
         raise Conflict("A moderator has removed this comment.", code="comment_removed")
 
 
@@ -235,9 +256,43 @@ def edit_comment(comment_id: int, token: str | None, body: str, limits: Limits) 
         raise Conflict("This thread is locked: comments cannot change.", code="thread_locked")
     comment.body, comment.html = render_body(body, limits.max_body_length)
     comment.edited_at = utcnow()
+    _recheck_edit(comment)
     visibility.bump_thread(comment.thread_id)
     db.session.commit()
     return comment
+
+
+def _recheck_edit(comment: Comment) -> None:
+    """Run the site's text rules on an edit, so no edit slips past what posting refuses.
+
+    Refused words raise ValidationFailed; a rule that would hold the text takes a published
+    comment back to Pending with its reasons; a suspect word flags it.
+    """
+    site = comment.thread.site
+    policy = policy_from_json(site.settings)
+    # The author's standing was judged at posting; an edit is judged on its text alone.
+    decision = evaluate(policy, Submission(body=comment.body), AuthorRecord(approved_count=2**31))
+    if decision.verdict is Verdict.REFUSE:
+        reason = decision.reasons[0]
+        raise ValidationFailed(
+            f"The comment contains a word this site does not allow ({reason.text}).",
+            {"body": reason.code},
+        )
+    comment.flagged = comment.flagged or decision.flagged
+    if decision.verdict is Verdict.HOLD and comment.status is CommentStatus.APPROVED:
+        visibility.set_status(comment, CommentStatus.PENDING)
+        comment.moderation_reasons = [
+            *comment.moderation_reasons,
+            *({"code": r.code, "text": f"after an edit: {r.text}"} for r in decision.reasons),
+        ]
+        audit.record(
+            site_id=site.id,
+            action="auto_hold",
+            comment=comment,
+            status_before=CommentStatus.APPROVED.value,
+            status_after=CommentStatus.PENDING.value,
+            reason="after an edit: " + decision.summary,
+        )
 
 
 def delete_comment(comment_id: int, token: str | None, limits: Limits) -> None:
@@ -261,8 +316,9 @@ def get_comment(comment_id: int, token: str | None = None) -> Comment:
     if comment is not None:
         if visibility.is_shown(comment.status, comment.reply_count):
             return comment
+        # Its author still sees a held comment; spam looks the same to them as held.
         if (
-            comment.status == CommentStatus.PENDING
+            comment.status in (CommentStatus.PENDING, CommentStatus.SPAM)
             and token
             and token_matches(token, comment.edit_token_hash)
         ):

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import dataclasses
 import hashlib
 import hmac
+import json
 import secrets
+
+from comments.errors import Unauthorized
 
 ANONYMOUS_PREFIX = "ip:"
 
@@ -44,3 +50,66 @@ def token_matches(token: str, stored_hash: str) -> bool:
 def avatar_key(secret: str, seed: str) -> str:
     """A keyed hash naming a locally generated avatar; unguessable from an email."""
     return hmac.new(_key(secret, "avatar"), seed.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+SSO_PREFIX = "sso:"
+MAX_SSO_LENGTH = 4096
+
+
+@dataclasses.dataclass(frozen=True)
+class SsoUser:
+    """A reader the site vouched for with a signed payload."""
+
+    id: str
+    name: str
+    email: str
+    avatar: str
+    expires: int
+
+    @property
+    def key(self) -> str:
+        """Their identity for votes, reports, history and the first-comment policy."""
+        return SSO_PREFIX + self.id
+
+
+def sign_sso(payload: dict[str, object], secret: str) -> str:
+    """What a site's server puts in data-sso (used by tests and the documentation)."""
+    encoded = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    return encoded + "." + hmac.new(secret.encode(), encoded.encode(), hashlib.sha256).hexdigest()
+
+
+def _rejected(message: str, code: str = "sso_invalid") -> Unauthorized:
+    return Unauthorized(message, code=code, fields={"sso": code})
+
+
+def verify_sso(token: str, secret: str, now: float) -> SsoUser:
+    """Check a data-sso token in constant time. Raises Unauthorized (sso_invalid, sso_expired)."""
+    if not secret:
+        raise _rejected("This site does not accept single sign-on.")
+    if len(token) > MAX_SSO_LENGTH or token.count(".") != 1:
+        raise _rejected("The sign-in token is malformed.")
+    encoded, signature = token.split(".")
+    expected = hmac.new(secret.encode(), encoded.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature.lower()):
+        raise _rejected("The sign-in token's signature does not match.")
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise _rejected("The sign-in token's payload is not JSON.") from exc
+    if not isinstance(payload, dict):
+        raise _rejected("The sign-in token's payload is not an object.")
+    user_id, name, expires = payload.get("id"), payload.get("name"), payload.get("exp")
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        user_id = str(user_id)
+    if not isinstance(user_id, str) or not user_id or len(user_id) > 120:
+        raise _rejected("The sign-in token has no valid id.")
+    if not isinstance(name, str) or not name.strip():
+        raise _rejected("The sign-in token has no name.")
+    if isinstance(expires, bool) or not isinstance(expires, int | float):
+        raise _rejected("The sign-in token has no expiry (exp).")
+    if expires < now:
+        raise _rejected("The sign-in token has expired; reload the page.", code="sso_expired")
+    email, avatar = payload.get("email") or "", payload.get("avatar") or ""
+    if not isinstance(email, str) or not isinstance(avatar, str):
+        raise _rejected("The sign-in token's email or avatar is not text.")
+    return SsoUser(id=user_id, name=name, email=email, avatar=avatar, expires=int(expires))

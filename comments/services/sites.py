@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from comments.errors import Conflict, NotFound, ValidationFailed
 from comments.extensions import db
-from comments.models import Site
+from comments.models import Moderator, Site
+from comments.services import audit
+from comments.services.policy import Policy, build_policy, policy_from_json
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# Letters, digits, dots and hyphens, or an IPv6 literal: origins end up in CSP headers.
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|[0-9a-f:.]+", re.IGNORECASE)
 
 
 def normalise_origin(origin: str) -> str:
@@ -31,12 +36,18 @@ def normalise_origin(origin: str) -> str:
             f"{origin!r} is not an origin such as https://news.example.",
             {"origins": "each must be http(s)://host[:port]"},
         )
+    if not _HOST.fullmatch(parts.hostname):
+        raise ValidationFailed(
+            f"{origin!r} has an invalid host name.", {"origins": "invalid host name"}
+        )
     if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
         raise ValidationFailed(
             f"{origin!r} must be an origin only, without path, query or credentials.",
             {"origins": "origin only"},
         )
-    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+    host = parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{port}"
 
 
 def get_site(slug: str) -> Site:
@@ -90,3 +101,32 @@ def edit_site(
         site.sso_secret = secrets.token_hex(32)
     db.session.commit()
     return site
+
+
+def policy_of(site: Site) -> Policy:
+    return policy_from_json(site.settings)
+
+
+def update_policy(
+    slug: str, changes: Mapping[str, Any], moderator: Moderator | None = None
+) -> Policy:
+    """Change a site's moderation settings; the change is logged with old and new values.
+
+    Raises NotFound, ValidationFailed (naming each bad setting).
+    """
+    site = get_site(slug)
+    before = policy_from_json(site.settings)
+    after = build_policy(changes, before)
+    old, new = before.to_json(), after.to_json()
+    changed = {key: [old[key], new[key]] for key in new if old[key] != new[key]}
+    if changed:
+        site.settings = new
+        audit.record(
+            site_id=site.id,
+            action="settings",
+            moderator=moderator,
+            reason=", ".join(sorted(changed)),
+            details={"changed": changed},
+        )
+    db.session.commit()
+    return after

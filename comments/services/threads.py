@@ -7,7 +7,7 @@ import enum
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import Select, and_, or_, select, union_all
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -101,42 +101,38 @@ def _segment_cursor_for(node: CommentNode) -> str | None:
     return None
 
 
-def _block_rows(anchor_ids: Sequence[int], after: dict[int, str], limit: int) -> list[Comment]:
-    """Up to ``limit`` + 1 shown descendants of each anchor, in display (path) order."""
+def _block_rows(anchor_ids: Sequence[int], limit: int) -> list[Comment]:
+    """Up to ``limit`` + 1 shown descendants of each anchor, in display (path) order.
+
+    One statement whatever the page size: a window numbers each block's rows in path order.
+    """
     if not anchor_ids:
         return []
-    selects: list[Select[Comment]] = []
-    for anchor in anchor_ids:
-        query = (
-            select(Comment)
-            .where(Comment.anchor_id == anchor, Comment.id != anchor, shown_clause())
-            .order_by(Comment.path)
-            .limit(limit + 1)
+    rank = func.row_number().over(partition_by=Comment.anchor_id, order_by=Comment.path)
+    ranked = (
+        select(Comment, rank.label("rank"))
+        .where(
+            Comment.anchor_id.in_(anchor_ids),
+            Comment.id != Comment.anchor_id,
+            shown_clause(),
         )
-        if anchor in after:
-            query = query.where(Comment.path > after[anchor])
-        selects.append(query)
-    if len(selects) == 1:
-        return list(db.session.execute(selects[0]).scalars())
-    # One statement whatever the page size; each branch stops after limit + 1 rows.
-    branches = [select(q.subquery()) for q in selects]
-    combined = union_all(*branches).subquery()
-    rows = aliased(Comment, combined)
-    return list(
-        db.session.execute(select(rows).order_by(combined.c.anchor_id, combined.c.path)).scalars()
+        .subquery()
     )
+    rows = aliased(Comment, ranked)
+    query = (
+        select(rows).where(ranked.c.rank <= limit + 1).order_by(ranked.c.anchor_id, ranked.c.path)
+    )
+    return list(db.session.execute(query).scalars())
 
 
-def _attach_blocks(
-    heads: list[CommentNode], after: dict[int, str], limit: int, *, anchor_of: dict[int, int]
-) -> None:
+def _attach_blocks(heads: list[CommentNode], limit: int, *, anchor_of: dict[int, int]) -> None:
     """Fill each head's replies from its block, without recursion, and set cursors.
 
     ``anchor_of`` maps a head's comment id to the block it continues (its own id for a
     block opener, its anchor for a continuation from the middle of a block).
     """
     by_anchor: dict[int, CommentNode] = {anchor_of[h.comment.id]: h for h in heads}
-    rows = _block_rows(list(by_anchor), after, limit)
+    rows = _block_rows(list(by_anchor), limit)
     nodes: dict[int, CommentNode] = {h.comment.id: h for h in heads}
     taken: dict[int, int] = {}
     last_path: dict[int, str] = {}
@@ -216,7 +212,7 @@ def read_thread(
         last = roots[-1]
         next_cursor = cursors.encode("page", s=sort.value, id=last.id, score=last.score)
     heads = [CommentNode(c) for c in roots]
-    _attach_blocks(heads, {}, replies_limit, anchor_of={c.id: c.id for c in roots})
+    _attach_blocks(heads, replies_limit, anchor_of={c.id: c.id for c in roots})
     locked = is_closed(thread, policy_from_json(site.settings))
     return ThreadPage(
         uri=uri, thread=thread, comments=heads, next_cursor=next_cursor, locked=locked
@@ -290,7 +286,7 @@ def _read_child_blocks(comment: Comment, after_id: int, limit: int) -> RepliesPa
         children = children[:limit]
         next_cursor = cursors.encode("children", c=comment.id, after=children[-1].id)
     heads = [CommentNode(c) for c in children]
-    _attach_blocks(heads, {}, limit, anchor_of={c.id: c.id for c in children})
+    _attach_blocks(heads, limit, anchor_of={c.id: c.id for c in children})
     return RepliesPage(comments=heads, next_cursor=next_cursor)
 
 

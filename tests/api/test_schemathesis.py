@@ -36,6 +36,8 @@ from comments import create_app
 from comments.api import openapi
 from comments.api.parsing import MAX_ID
 from comments.extensions import Base, db
+from comments.models import Role
+from comments.services import accounts, moderation
 from tests.factories import DEFAULT_URI, Api, make_site
 
 PG_URL = os.environ.get("COMMENTS_TEST_DATABASE_URL", "")
@@ -71,6 +73,8 @@ class Seeded:
     app: Flask
     # Edit tokens by comment id, so edits and deletes of these comments can succeed.
     tokens: dict[int, str]
+    # An admin's API token, sent with every moderation operation (/mod/...).
+    mod_token: str
 
 
 def _truncate_all(url: str) -> None:
@@ -82,8 +86,8 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
-def _seed(app: Flask) -> dict[int, str]:
-    """A thread with nested replies and a placeholder, a second thread, and a vote."""
+def _seed(app: Flask) -> tuple[dict[int, str], str]:
+    """A thread with nested replies and a placeholder, a second thread, a vote and a ban."""
     make_site(app)
     api = Api(app.test_client())
     first = api.comment("First *comment*", title="A story", url="https://news.example/story")
@@ -98,7 +102,14 @@ def _seed(app: Flask) -> dict[int, str]:
     api.comment("Second top-level comment")
     api.comment("Elsewhere", uri="/2026/11/another-story")
     assert Api(api.client, "198.51.100.7").vote(root, 1).status_code == 200
-    return {root: first["edit_token"]}
+    elsewhere = api.comment("Banned author", uri="/2026/11/banned", author_email="x@example.org")
+    with app.app_context():
+        admin, _ = accounts.add_moderator("admin@example.org", Role.ADMIN, (), "x" * 12)
+        # Ban 1 and log entry 1 exist (the document's example ids), from another address.
+        ban = moderation.ban_author(admin, elsewhere["comment"]["id"], days=1)
+        assert ban.id == 1
+        _, mod_token = accounts.create_token(admin, "schemathesis")
+    return {root: first["edit_token"]}, mod_token
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +122,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, _pg_schema: None) -> Iterat
         {
             "DATABASE_URL": PG_URL or f"sqlite:///{tmp / 'comments.db'}",
             "SECRET_KEY": "test-secret-key-" + "x" * 32,
+            "RATE_LIMITS_ENABLED": False,
         },
         instance_path=str(tmp / "instance"),
     )
@@ -118,7 +130,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, _pg_schema: None) -> Iterat
     with app.app_context():
         if not PG_URL:
             db.create_all()
-    seeded = Seeded(app, _seed(app))
+    seeded = Seeded(app, *_seed(app))
     yield seeded
     with app.app_context():
         db.session.remove()
@@ -150,7 +162,9 @@ def _as_int(value: Any) -> int | None:
 def test_api_conforms_to_its_document(case: schemathesis.Case[Any], seeded: Seeded) -> None:
     comment_id = _as_int((case.path_parameters or {}).get("id"))
     headers = None
-    if case.method in {"PATCH", "DELETE"} and comment_id in seeded.tokens:
+    if case.operation.path.startswith("/mod/"):
+        headers = {"Authorization": f"Bearer {seeded.mod_token}"}
+    elif case.method in {"PATCH", "DELETE"} and comment_id in seeded.tokens:
         headers = {"Authorization": f"Bearer {seeded.tokens[comment_id]}"}
     response = case.call_and_validate(app=seeded.app, headers=headers, checks=CHECKS)
     if case.method == case.operation.method.upper():  # not a probe with an undocumented method

@@ -1,8 +1,8 @@
 """create the schema
 
-Revision ID: acc5aa930624
+Revision ID: b5ab1be814a4
 Revises: 
-Create Date: 2026-11-27 23:51:26.793495
+Create Date: 2026-11-28 00:07:02.082484
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'acc5aa930624'
+revision = 'b5ab1be814a4'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -37,6 +37,7 @@ def upgrade():
     sa.Column('allowed_origins', sa.JSON(), nullable=False),
     sa.Column('sso_secret', sa.String(length=128), nullable=False),
     sa.Column('settings', sa.JSON(), nullable=False),
+    sa.Column('limits', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_site')),
     sa.UniqueConstraint('slug', name=op.f('uq_site_slug'))
@@ -103,6 +104,7 @@ def upgrade():
     sa.Column('author_name', sa.String(length=64), nullable=False),
     sa.Column('author_email', sa.String(length=254), nullable=False),
     sa.Column('author_url', sa.String(length=2048), nullable=False),
+    sa.Column('author_avatar', sa.String(length=2048), nullable=False),
     sa.Column('author_key', sa.String(length=128), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('html', sa.Text(), nullable=False),
