@@ -310,6 +310,7 @@ _SCHEMAS: Final[dict[str, Schema]] = {
             },
         }
     ),
+    "Recent": _closed({"comments": {"type": "array", "items": _schema("RecentComment")}}),
     "Votes": _closed({"likes": _COUNT, "dislikes": _COUNT, "score": {"type": "integer"}}),
     "ReportReceipt": _closed({"status": {"const": "received"}}),
     "Counts": _closed(
@@ -323,6 +324,20 @@ _SCHEMAS: Final[dict[str, Schema]] = {
         }
     ),
     "Preview": _closed({"html": {"type": "string", "description": "The sanitised HTML."}}),
+}
+
+# A recent comment is a Comment (replies always empty) with the page it is on.
+_SCHEMAS["RecentComment"] = {
+    **_SCHEMAS["Comment"],
+    "properties": {
+        **_SCHEMAS["Comment"]["properties"],
+        "thread": _closed(
+            {"uri": {"type": "string"}, "title": {"type": "string"}, "url": {"type": "string"}},
+            "The page the comment is on.",
+        ),
+    },
+    "required": [*_SCHEMAS["Comment"]["required"], "thread"],
+    "description": "A comment with the page it is on; `replies` is always empty.",
 }
 
 
@@ -619,6 +634,26 @@ _PATHS: Final[dict[str, Schema]] = {
                     "style": "form",
                     "explode": True,
                     "schema": {"type": "array", "items": _URI_SCHEMA, "maxItems": 100},
+                },
+            ],
+        )
+    },
+    "/recent": {
+        "get": _operation(
+            "recentComments",
+            "threads",
+            "A site's latest comments",
+            "The site's most recent approved comments across all its pages, newest first "
+            "(for a 'latest comments' box). Held, hidden and spam comments never appear.",
+            {"200": _json(_schema("Recent"), "The comments.")} | _error_responses(400, 404),
+            parameters=[
+                _ref("parameters", "Site"),
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "How many comments (1 to 50, default 10).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
                 },
             ],
         )

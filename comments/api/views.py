@@ -273,6 +273,21 @@ def counts() -> Response:
     return _json({"counts": threads.counts(site, uris)})
 
 
+@bp.get("/recent")
+def recent() -> Response:
+    site = sites.get_site(query_str("site", required=True))
+    rows = threads.recent_comments(site, query_int("limit", 10, 1, threads.MAX_RECENT))
+    return _json(
+        {
+            "comments": [
+                comment_fields(c, _secret())
+                | {"thread": {"uri": c.thread.key, "title": c.thread.title, "url": c.thread.url}}
+                for c in rows
+            ]
+        }
+    )
+
+
 @bp.post("/preview")
 @limiter.limit(_rate("preview"), key_func=_limit_key, scope="preview")
 def preview() -> Response:

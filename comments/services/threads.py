@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from comments.errors import BadRequest
 from comments.extensions import db
-from comments.models import BLOCK_DEPTH, Comment, Site, Thread, utcnow
+from comments.models import BLOCK_DEPTH, Comment, CommentStatus, Site, Thread, utcnow
 from comments.services import cursors
 from comments.services.policy import Policy, policy_from_json
 from comments.services.visibility import shown_clause
@@ -317,3 +317,19 @@ def counts(site: Site, uris: Sequence[str]) -> dict[str, int]:
     )
     found = {key: count for key, count in rows}
     return {uri: found.get(uri, 0) for uri in wanted}
+
+
+MAX_RECENT = 50
+
+
+def recent_comments(site: Site, limit: int = 10) -> list[Comment]:
+    """A site's latest approved comments, newest first, each with its thread loaded."""
+    query = (
+        select(Comment)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .where(Thread.site_id == site.id, Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(max(1, min(limit, MAX_RECENT)))
+        .options(contains_eager(Comment.thread))
+    )
+    return list(db.session.execute(query).scalars())

@@ -286,7 +286,6 @@ def test_every_api_route_is_documented_with_its_methods(
     undocumented, unserved = route_differences(app, document)
     assert undocumented == set(), "routes missing from the document"
     assert unserved == set(), "documented operations the app does not serve"
-    assert len(document["paths"]) == 22
 
 
 def test_route_check_fails_for_a_new_route_or_a_stale_path(app: Flask) -> None:
@@ -329,7 +328,7 @@ def test_every_operation_is_described_and_every_error_uses_the_error_schema(
                     _, response = _resolve(document, response["$ref"])
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/Error"}, (method, path)
-    assert len(operation_ids) == len(set(operation_ids)) == 26
+    assert len(operation_ids) == len(set(operation_ids)), "operation ids must be unique"
     error = document["components"]["schemas"]["Error"]
     assert error["additionalProperties"] is False
     assert error["properties"]["error"]["additionalProperties"] is False
