@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from comments import create_app
 from comments.extensions import Base
@@ -24,18 +25,32 @@ def engine_name() -> str:
 
 
 @pytest.fixture(scope="session")
-def _pg_schema() -> Iterator[None]:
-    """On PostgreSQL the schema is built once; each test then starts from empty tables."""
+def _pg_schema() -> Iterator[str]:
+    """On PostgreSQL: a database of this run's own, built once and dropped at the end.
+
+    Its name carries the process id, so two test runs on one server never touch each
+    other's tables. Each test then starts from empty tables (see ``database_url``).
+    """
     if not PG_URL:
-        yield
+        yield ""
         return
-    engine = create_engine(PG_URL)
+    base = make_url(PG_URL)
+    name = f"{base.database}_{os.getpid()}"
+    url = base.set(database=name).render_as_string(hide_password=False)
+    server = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
         Base.metadata.create_all(conn)
     engine.dispose()
-    yield
+    try:
+        yield url
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 def _truncate_all(url: str) -> None:
@@ -47,10 +62,10 @@ def _truncate_all(url: str) -> None:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, _pg_schema: None) -> Iterator[str]:
-    if PG_URL:
-        _truncate_all(PG_URL)
-        yield PG_URL
+def database_url(tmp_path: Path, _pg_schema: str) -> Iterator[str]:
+    if _pg_schema:
+        _truncate_all(_pg_schema)
+        yield _pg_schema
         return
     yield f"sqlite:///{tmp_path / 'comments.db'}"
 

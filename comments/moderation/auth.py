@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Response, abort, g, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from comments import sanitize
 from comments.extensions import limiter
 from comments.httputil import settings
 from comments.models import Moderator, Role
@@ -64,7 +66,7 @@ def signed_in(view: View) -> View:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if g.moderator is None:
-            return redirect(url_for("moderation.login", next=request.full_path))
+            return redirect(url_for("moderation.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -118,3 +120,14 @@ def logout() -> BaseResponse:
     accounts.end_sessions(current())
     session.clear()
     return redirect(url_for("moderation.login"))
+
+
+@bp.app_template_filter("reclean")
+def reclean(html: str) -> Markup:
+    """Stored comment HTML, cleaned again on the way into moderation pages.
+
+    It was sanitised when written; cleaning once more (idempotent, and cheap at queue sizes)
+    means even markup planted straight in the database cannot break the page a moderator
+    relies on, for example an unclosed <textarea> swallowing the rest of the queue.
+    """
+    return Markup(sanitize.clean_html(html))  # noqa: S704 - the output of our own sanitiser

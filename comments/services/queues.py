@@ -199,9 +199,9 @@ def reasons_in_words(comment: Comment, site_id: int) -> list[str]:
         why.append(f"author banned {until}")
     if comment.status in (CommentStatus.HIDDEN, CommentStatus.SPAM):
         decided = _last_decision(comment.id)
-        if decided is not None:
-            who = decided.moderator.email if decided.moderator else "automatically"
-            text = f"{decided.action} by {who}"
+        # An automatic decision's reasons are already listed above.
+        if decided is not None and decided.moderator is not None:
+            text = f"{decided.action} by {decided.moderator.email}"
             why.append(f"{text}: {decided.reason}" if decided.reason else text)
     if not why and comment.status is CommentStatus.PENDING:
         why.append("held for review")

@@ -113,14 +113,14 @@ def _seed(app: Flask) -> tuple[dict[int, str], str]:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory, _pg_schema: None) -> Iterator[Seeded]:
+def seeded(tmp_path_factory: pytest.TempPathFactory, _pg_schema: str) -> Iterator[Seeded]:
     """One app for the module: schemathesis runs hundreds of cases against it."""
     tmp = tmp_path_factory.mktemp("schemathesis")
-    if PG_URL:
-        _truncate_all(PG_URL)
+    if _pg_schema:
+        _truncate_all(_pg_schema)
     app = create_app(
         {
-            "DATABASE_URL": PG_URL or f"sqlite:///{tmp / 'comments.db'}",
+            "DATABASE_URL": _pg_schema or f"sqlite:///{tmp / 'comments.db'}",
             "SECRET_KEY": "test-secret-key-" + "x" * 32,
             "RATE_LIMITS_ENABLED": False,
         },
