@@ -1,4 +1,4 @@
-"""The `comments` command: run, demo, db, site, moderator and rerender."""
+"""The `comments` command: run, demo, db, site, moderator, rerender and check."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from flask_migrate import upgrade as migrate_upgrade
 
+from comments import checks
+from comments.config import Settings
 from comments.errors import DomainError, NotFound
 from comments.models import Moderator, Role
 from comments.services import accounts, maintenance, sites
@@ -384,8 +387,60 @@ def rerender_command(batch_size: int) -> None:
         click.echo(f"comment {comment_id}: kept the old HTML ({problem})", err=True)
 
 
+def _public_url(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise click.BadParameter("give an http(s) address such as https://comments.example")
+    return value
+
+
+@click.command("check")
+@click.option(
+    "--hosts",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many machines will run the service against this database.",
+)
+@click.option(
+    "--behind-proxy",
+    is_flag=True,
+    help="Readers reach the service through a reverse proxy or load balancer.",
+)
+@click.option(
+    "--public-url",
+    default="",
+    callback=_public_url,
+    help="The address readers and moderators use, e.g. https://comments.example.",
+)
+@with_appcontext
+def check_command(hosts: int, behind_proxy: bool, public_url: str) -> None:
+    """Check the configuration before going live; exit status 1 if anything must be fixed.
+
+    Prints one line per finding: ERROR (fix it), WARNING (look at it) or OK. Reads the
+    settings, the database (without changing it), the sites and Redis.
+    """
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings: Settings = app.extensions["comments.settings"]
+    deployment = checks.Deployment(hosts=hosts, behind_proxy=behind_proxy, public_url=public_url)
+    findings = checks.run_checks(settings, app, deployment)
+    for finding in findings:
+        click.echo(finding.line())
+    if checks.has_errors(findings):
+        raise SystemExit(1)
+
+
 def register_commands(app: Flask) -> None:
-    for command in (run_command, demo_command, site_group, moderator_group, rerender_command):
+    for command in (
+        run_command,
+        demo_command,
+        site_group,
+        moderator_group,
+        rerender_command,
+        check_command,
+    ):
         app.cli.add_command(command)
 
 

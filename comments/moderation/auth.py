@@ -17,6 +17,7 @@ from comments.extensions import limiter
 from comments.httputil import settings
 from comments.models import Moderator, Role
 from comments.moderation import bp
+from comments.moderation.forms import safe_next
 from comments.services import accounts
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -85,13 +86,6 @@ def admin_only(view: View) -> View:
     return wrapper  # type: ignore[return-value]
 
 
-def _safe_next(target: str | None) -> str:
-    """Only paths inside /mod: never an open redirect."""
-    if target and target.startswith("/mod") and not target.startswith("//"):
-        return target
-    return url_for("moderation.home")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: settings().LOGIN_RATE_LIMIT, methods=["POST"])
 def login() -> str | BaseResponse:
@@ -111,7 +105,7 @@ def login() -> str | BaseResponse:
     session["mid"] = moderator.id
     session["ver"] = moderator.session_version
     session["sid"] = secrets.token_urlsafe(16)
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next(request.args.get("next"), url_for("moderation.home")))
 
 
 @bp.post("/logout")
