@@ -7,7 +7,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -48,6 +49,7 @@ def create_app(
         RedisCache(settings.REDIS_URL) if settings.REDIS_URL else MemoryCache()
     )
 
+    app.session_interface = _SessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
@@ -76,6 +78,15 @@ def create_app(
 
 def _default_instance_path() -> str:
     return os.path.abspath(os.environ.get("COMMENTS_INSTANCE_PATH") or "instance")
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Moderators' session cookies are Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure
+        )
 
 
 # Set for requests that write: their SQLite transaction takes the write lock up front.

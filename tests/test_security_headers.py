@@ -18,6 +18,7 @@ so are the two headers that carry values from elsewhere: the session cookie's at
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -436,3 +437,20 @@ def test_a_next_with_a_line_break_lands_on_the_queue(app: Flask) -> None:
     assert response.status_code == 302
     assert response.headers["Location"] == "/mod/"
     assert "planted" not in str(response.headers)
+
+
+def test_the_session_cookie_is_secure_when_the_request_came_over_https(app: Flask) -> None:
+    add_moderator(app, "tls@example.org", Role.ADMIN, ())
+    client = app.test_client()
+    page = client.get("/mod/login", base_url="https://mod.example")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert token is not None
+    response = client.post(
+        "/mod/login",
+        base_url="https://mod.example",
+        data={"email": "tls@example.org", "password": PASSWORD, "csrf_token": token[1]},
+        headers={"Referer": "https://mod.example/mod/login"},
+    )
+    assert response.status_code == 302
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if "comments_session=" in c]
+    assert "; Secure" in cookie, cookie

@@ -285,8 +285,10 @@ def test_single_sign_on(app: Flask, live_server: LiveServer, page: Page) -> None
     user = {"id": "reader-7", "name": "Ada Lovelace", "email": "ada@example.com"}
     fresh = identity.sign_sso({**user, "exp": int(time.time()) + 3600}, secret)
     stale = identity.sign_sso({**user, "exp": int(time.time()) - 60}, secret)
+    forged = identity.sign_sso({**user, "name": "Admin", "exp": int(time.time()) + 3600}, "guess")
     signed_in = host.add("sso", host.widget(site=DEMO_SITE, uri="/members", sso=fresh))
     expired = host.add("sso-expired", host.widget(site=DEMO_SITE, uri="/members", sso=stale))
+    tampered = host.add("sso-forged", host.widget(site=DEMO_SITE, uri="/members", sso=forged))
 
     with page.expect_request(lambda r: "/api/v1/threads?" in r.url) as thread_request:
         page.goto(signed_in)
@@ -311,4 +313,12 @@ def test_single_sign_on(app: Flask, live_server: LiveServer, page: Page) -> None
     message = "The sign-in token has expired; reload the page."
     expect(form.locator("p.cmt-err")).to_have_text(message)
     expect(page.locator(".cmt-status")).to_have_text(message)
+    expect(page.locator(".cmt-item")).to_have_count(1)
+
+    page.goto(tampered)
+    wait_widget(page)
+    form.locator("textarea").fill("Posted with a forged token")
+    form.get_by_role("button", name="Post comment").click()
+    forged_message = "The sign-in token's signature does not match."
+    expect(form.locator("p.cmt-err")).to_have_text(forged_message)
     expect(page.locator(".cmt-item")).to_have_count(1)
