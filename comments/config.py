@@ -80,6 +80,20 @@ class Settings:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+def parse_bool(raw: Any) -> bool:
+    """A yes/no value from a bool or the usual words. Raises ValueError."""
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(f"{raw!r} is not true or false")
 
 
 def _coerce(name: str, raw: Any) -> Any:
@@ -87,14 +101,7 @@ def _coerce(name: str, raw: Any) -> Any:
     kind = FIELDS[name].type
     try:
         if kind == "bool":
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off", ""}:
-                return False
-            raise ValueError(raw)
+            return parse_bool(raw)
         if kind == "int":
             if isinstance(raw, bool):
                 raise ValueError(raw)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from comments.config import parse_bool
 from comments.errors import ValidationFailed
 
 
@@ -131,14 +132,10 @@ def _coerce(key: str, raw: Any) -> Any:
             raise ValueError(f"a whole number from {low} to {high}")
         return number
     if key == "honeypot":
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in {"1", "true", "yes", "on"}:
-            return True
-        if text in {"0", "false", "no", "off", ""}:
-            return False
-        raise ValueError("true or false")
+        try:
+            return parse_bool(raw)
+        except ValueError:
+            raise ValueError("true or false") from None
     words = parse_words(raw)
     if len(words) > MAX_WORDS or any(len(w) > MAX_WORD_LENGTH for w in words):
         raise ValueError(f"at most {MAX_WORDS} words of {MAX_WORD_LENGTH} characters")
