@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from contextvars import ContextVar
 from pathlib import Path
@@ -46,8 +47,13 @@ def create_app(
     app.config.update(settings.as_flask_config())
     app.extensions["comments.settings"] = settings
     app.extensions["comments.cache"] = (
-        RedisCache(settings.REDIS_URL) if settings.REDIS_URL else MemoryCache()
+        RedisCache(settings.REDIS_URL, prefix=f"comments:{_namespace(settings)}:payload:")
+        if settings.REDIS_URL
+        else MemoryCache()
     )
+    # Deployments sharing one Redis (staging and production, a restored copy) must not
+    # share cached pages or rate-limit counters.
+    app.config["RATELIMIT_KEY_PREFIX"] = f"comments:{_namespace(settings)}"
 
     app.session_interface = _SessionInterface()
     db.init_app(app)
@@ -74,6 +80,12 @@ def create_app(
 
     register_commands(app)
     return app
+
+
+def _namespace(settings: Settings) -> str:
+    """A short key naming this deployment (its secret and its database) in shared stores."""
+    seed = f"{settings.SECRET_KEY}\n{settings.DATABASE_URL}".encode()
+    return hashlib.sha256(seed).hexdigest()[:12]
 
 
 def _default_instance_path() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 from collections.abc import Sequence
@@ -51,7 +52,7 @@ def run_command(ctx: click.Context, host: str, port: int, workers: int) -> None:
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
         upgrade_database()
-    # Served outside any app context: each request must get its own (and its own `g`).
+    # serve() runs the server from an empty context: each request gets its own app context.
     serve(app, host, port, workers)
 
 
@@ -76,7 +77,10 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
         def load(self) -> Flask:
             return app
 
-    _Server().run()
+    # FlaskGroup pushed an app context for this command. Workers forked from here would
+    # inherit it, and Flask reuses an app context that is already active, so every request
+    # in a worker would share one `g`. Serve from an empty context instead.
+    contextvars.Context().run(_Server().run)
 
 
 @click.command("demo")

@@ -507,6 +507,12 @@ def test_run_command_serves_the_api(tmp_path: Path, served_database: str) -> Non
             {"site": "news", "uri": "/story", "body": "Served *for real*"},
         )
         assert posted.status == 201, posted.body
+        # Each request gets its own app context: a second write in the same worker (rate
+        # limits on, as by default) must not trip over the first one's leftovers.
+        again = fetch(
+            base + "/api/v1/comments", {"site": "news", "uri": "/other", "body": "Second"}
+        )
+        assert again.status == 201, again.body
         query = urllib.parse.urlencode({"site": "news", "uri": "/story"})
         thread = fetch(f"{base}/api/v1/threads?{query}").json()
         assert [c["id"] for c in thread["comments"]] == [posted.json()["comment"]["id"]]

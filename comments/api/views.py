@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from comments import avatars
 from comments.api import bp, openapi
@@ -47,9 +47,16 @@ def _secret() -> str:
 SSO_HEADER = "X-Comments-SSO"
 
 
+_LIMITED_SITE = "comments.limited_site"
+
+
 def _limited_site() -> Site | None:
-    """The site a write is for, to pick its rate limits (once per request)."""
-    if "limited_site" not in g:
+    """The site a write is for, to pick its rate limits (once per request).
+
+    Kept in the request's environ, not in `g`: `g` lives as long as the app context, which a
+    caller may keep across requests.
+    """
+    if _LIMITED_SITE not in request.environ:
         site = None
         comment_id = (request.view_args or {}).get("comment_id")
         try:
@@ -60,8 +67,8 @@ def _limited_site() -> Site | None:
                 site = sites.get_site(slug) if isinstance(slug, str) else None
         except DomainError:
             site = None  # the view itself will report the problem
-        g.limited_site = site
-    value: Site | None = g.limited_site
+        request.environ[_LIMITED_SITE] = site
+    value: Site | None = request.environ[_LIMITED_SITE]
     return value
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec
 
-from flask import Response, g, make_response, redirect, render_template, request, url_for
+from flask import Response, make_response, redirect, render_template, request, url_for
 from flask_limiter import RequestLimit
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response as BaseResponse
@@ -525,15 +525,20 @@ def _refused(
 # around them. Both form views share one budget.
 
 
+_LIMITED_SITE = "comments.embed_limited_site"
+
+
 def _limited_site() -> Site | None:
-    if "embed_limited_site" not in g:
+    """The site a form posts to (once per request, in the request, not the app context)."""
+    if _LIMITED_SITE not in request.environ:
         slug = (request.view_args or {}).get("site")
         try:
-            g.embed_limited_site = sites.get_site(slug) if isinstance(slug, str) else None
+            site = sites.get_site(slug) if isinstance(slug, str) else None
         except NotFound:
-            g.embed_limited_site = None  # the view itself will say so
-    site: Site | None = g.embed_limited_site
-    return site
+            site = None  # the view itself will say so
+        request.environ[_LIMITED_SITE] = site
+    value: Site | None = request.environ[_LIMITED_SITE]
+    return value
 
 
 def _limit_key() -> str:

@@ -1,0 +1,1 @@
+"""Multi-process stress tests: real gunicorn servers, many concurrent clients, kill -9."""
