@@ -31,8 +31,10 @@ typecheck: install
 
 check: lint typecheck test
 
+# Load benchmarks against Isso and a hello world (about 40 minutes); ARGS="--quick" for a smoke run.
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
