@@ -79,6 +79,11 @@ def create_app(
     from comments.cli import register_commands
 
     register_commands(app)
+    if settings.WORKER_IN_PROCESS:
+        from comments import worker
+
+        # Started lazily so each gunicorn worker (forked after create_app) gets its own.
+        app.before_request(lambda: worker.start_in_process(app))
     return app
 
 

@@ -111,6 +111,30 @@ def demo_command(ctx: click.Context, host: str, port: int, no_serve: bool) -> No
     serve(app, host, port, 2)
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due and run the jobs once, then exit.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+@with_appcontext
+def worker_command(once: bool, interval: float) -> None:
+    """Deliver queued mails and webhooks, send digests and drop old address hashes."""
+    import threading
+
+    from comments import worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings: Settings = app.extensions["comments.settings"]
+    if once:
+        sent, failed = worker.run_once(settings)
+        click.echo(f"Delivered {sent}, failed {failed}.")
+        return
+    click.echo(f"Worker running; a round every {interval:g} s. Ctrl+C stops it.")
+    stop = threading.Event()
+    try:
+        worker.run_forever(app, interval, stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
 @click.group("site")
 def site_group() -> None:
     """Manage the sites that embed comments."""
@@ -437,11 +461,20 @@ def check_command(hosts: int, behind_proxy: bool, public_url: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from comments.cli_data import export_command, import_group
+    from comments.cli_privacy import privacy_group
+    from comments.cli_webhooks import webhook_group
+
     for command in (
         run_command,
         demo_command,
+        worker_command,
         site_group,
         moderator_group,
+        webhook_group,
+        import_group,
+        export_command,
+        privacy_group,
         rerender_command,
         check_command,
     ):

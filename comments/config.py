@@ -54,6 +54,33 @@ class Settings:
     SESSION_COOKIE_SECURE: bool = False
     # How long a moderator stays signed in without activity.
     SESSION_HOURS: int = 12
+    # The address readers reach this service at (https://comments.example.com), for links in
+    # e-mails and feeds sent outside a request; empty means the demo's http://127.0.0.1:8000.
+    PUBLIC_URL: str = ""
+    # Outgoing mail. Empty SMTP_HOST keeps mail in the outbox (nothing is sent).
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 25
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    # "none", "starttls" or "ssl".
+    SMTP_SECURITY: str = "none"
+    SMTP_TIMEOUT_SECONDS: int = 10
+    MAIL_FROM: str = "comments@localhost"
+    # How long a confirmation or unsubscribe link in a mail stays valid.
+    MAIL_LINK_DAYS: int = 30
+    # The outbox: attempts before a message is given up, and the first retry's delay
+    # (doubled after each failure).
+    OUTBOX_MAX_ATTEMPTS: int = 8
+    OUTBOX_RETRY_SECONDS: int = 30
+    # Run the outbox worker in a thread of each app process (small deployments, the demo).
+    WORKER_IN_PROCESS: bool = False
+    # Webhooks may go to loopback and private addresses only when this is on (SSRF guard).
+    WEBHOOKS_ALLOW_PRIVATE: bool = False
+    WEBHOOK_TIMEOUT_SECONDS: int = 10
+    # Address hashes on comments, votes and reports older than this are dropped by the worker.
+    ADDRESS_HASH_RETENTION_DAYS: int = 90
+    # Entries in an Atom feed (latest approved comments).
+    FEED_SIZE: int = 50
 
     def trusted_networks(self) -> tuple[IPNetwork, ...]:
         """TRUSTED_PROXIES parsed into networks."""

@@ -148,6 +148,7 @@ class Comment(Base):
         Index("ix_comment_parent_id", "parent_id"),
         # A site's recent comments (via thread) and per-status queues.
         Index("ix_comment_thread_id_status_created_at", "thread_id", "status", "created_at"),
+        UniqueConstraint("thread_id", "source_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -194,6 +195,8 @@ class Comment(Base):
     report_count: Mapped[int] = mapped_column(Integer, default=0)
     # When a moderator first decided on it: the time-to-decision figure on the dashboard.
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where an imported comment came from ("disqus:123"); makes re-importing a no-op.
+    source_key: Mapped[str | None] = mapped_column(String(200))
 
     thread: Mapped[Thread] = relationship()
 
@@ -251,6 +254,8 @@ class Moderator(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     # E-mail alerts for new pending and reported comments: off, immediate or digest.
     alert_mode: Mapped[str] = mapped_column(String(16), default="off")
+    # The end of the period the last daily digest covered.
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -324,3 +329,67 @@ class Ban(Base):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("moderator.id", ondelete="SET NULL")
     )
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # given up after the last attempt
+
+
+class OutboxMessage(Base):
+    """A mail or webhook call queued in the transaction of the change it reports.
+
+    The worker delivers it after the commit, so a rolled-back change sends nothing.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "email" or "webhook"
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A worker's claim: others leave the message alone until this passes.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Subscription(Base):
+    """A reader's wish to hear by e-mail about replies to one of their comments."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "email"),
+        Index("ix_subscription_site_id_email", "site_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    # Anonymous readers confirm by mail first (double opt-in); SSO readers need not.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Webhook(Base):
+    """A site's receiver for comment events, signed with its own secret."""
+
+    __tablename__ = "webhook"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(128))
+    # The events it receives; empty means all of them.
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

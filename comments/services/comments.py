@@ -18,7 +18,7 @@ from comments.models import (
     Site,
     utcnow,
 )
-from comments.services import audit, authors, inputs, sites, threads, visibility
+from comments.services import audit, authors, events, inputs, sites, threads, visibility
 from comments.services.identity import new_edit_token, token_matches
 from comments.services.policy import (
     AuthorRecord,
@@ -170,6 +170,7 @@ def post_comment(
             status_after=comment.status.value,
             reason=decision.summary,
         )
+    events.emit(events.Event.CREATED, comment)
     db.session.commit()
     return comment, token
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from comments.errors import Conflict, NotFound
 from comments.extensions import db
 from comments.models import Comment, CommentStatus, Report, ReportReason
-from comments.services import audit, inputs, visibility
+from comments.services import audit, events, inputs, visibility
 from comments.services.policy import policy_from_json
 
 
@@ -39,6 +39,7 @@ def report(comment_id: int, reporter: str, reason: ReportReason, note: str = "")
     )
     db.session.refresh(comment)
     _take_down_if_reported_enough(comment)
+    events.emit(events.Event.REPORTED, comment)
     db.session.commit()
     return entry
 

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from comments.extensions import db
 from comments.models import REMOVED_STATUSES, Comment, CommentStatus, Thread
+from comments.services import events
 
 
 def is_shown(status: CommentStatus, reply_count: int) -> bool:
@@ -86,3 +87,4 @@ def set_status(comment: Comment, new: CommentStatus) -> None:
     approved_delta = (new == CommentStatus.APPROVED) - (old == CommentStatus.APPROVED)
     bump_thread(comment.thread_id, approved_delta)
     db.session.refresh(comment)
+    events.status_changed(comment, old, new)

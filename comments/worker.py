@@ -1,0 +1,100 @@
+"""The worker: delivers the outbox and runs the periodic jobs (digests, retention).
+
+Run it as ``comments worker`` next to the web processes, or inside each app process with
+WORKER_IN_PROCESS (a daemon thread, started on the first request after a fork).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask import Flask
+
+from comments.config import Settings
+from comments.extensions import db
+from comments.models import utcnow
+from comments.services import outbox
+from comments.services.outbox import Deliverer, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+def deliverers(settings: Settings) -> Mapping[str, Deliverer]:
+    """The deliverer for each kind of outbox message, bound to the settings."""
+    from comments.services import mailer, webhooks
+
+    handlers: dict[str, Deliverer] = {
+        "webhook": lambda payload: webhooks.deliver(payload, settings),
+    }
+    if settings.SMTP_HOST:  # without a server, mail waits in the outbox
+        handlers["email"] = lambda payload: mailer.deliver(payload, settings)
+    return handlers
+
+
+def run_jobs(settings: Settings, now: datetime) -> None:
+    """The periodic jobs: due moderator digests and dropping old address hashes."""
+    from comments.services import notifications, privacy
+
+    notifications.queue_digests(settings, now)
+    privacy.drop_old_address_hashes(settings.ADDRESS_HASH_RETENTION_DAYS, now)
+
+
+def run_once(settings: Settings, batch: int = 50, now: datetime | None = None) -> tuple[int, int]:
+    """Run the jobs, then deliver everything due. Returns (sent, failed) attempts."""
+    now = now or utcnow()
+    run_jobs(settings, now)
+    retry = RetryPolicy(settings.OUTBOX_MAX_ATTEMPTS, settings.OUTBOX_RETRY_SECONDS)
+    handlers = deliverers(settings)
+    sent = failed = 0
+    while True:
+        claimed = outbox.claim(handlers.keys(), batch, now)
+        if not claimed:
+            break
+        for message in claimed:
+            if outbox.deliver(message, handlers, retry):
+                sent += 1
+            else:
+                failed += 1
+                log.warning("outbox message %s failed: %s", message.id, message.last_error)
+        if len(claimed) < batch:
+            break
+    return sent, failed
+
+
+def run_forever(app: Flask, interval: float, stop: threading.Event) -> None:
+    """Deliver and run jobs every ``interval`` seconds until ``stop`` is set."""
+    settings: Settings = app.extensions["comments.settings"]
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                run_once(settings)
+            except Exception:  # keep the worker alive; the next round retries
+                log.exception("worker round failed")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+        stop.wait(interval)
+
+
+_started_in: int | None = None
+_lock = threading.Lock()
+
+
+def start_in_process(app: Flask, interval: float = 5.0) -> None:
+    """Start the worker thread once per process (after gunicorn forked it)."""
+    global _started_in
+    with _lock:
+        if _started_in == os.getpid():
+            return
+        _started_in = os.getpid()
+    thread = threading.Thread(
+        target=run_forever,
+        args=(app, interval, threading.Event()),
+        daemon=True,
+        name="comments-worker",
+    )
+    thread.start()
