@@ -197,6 +197,9 @@ class Comment(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Where an imported comment came from ("disqus:123"); makes re-importing a no-op.
     source_key: Mapped[str | None] = mapped_column(String(200))
+    # When the reply notifications for this comment were queued: at most once, even if a
+    # moderator hides and approves it again.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     thread: Mapped[Thread] = relationship()
 

@@ -66,6 +66,7 @@ def upgrade():
 
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_key', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_comment_thread_id_source_key'), ['thread_id', 'source_key'])
 
     with op.batch_alter_table('moderator', schema=None) as batch_op:
@@ -81,6 +82,7 @@ def downgrade():
 
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_comment_thread_id_source_key'), type_='unique')
+        batch_op.drop_column('notified_at')
         batch_op.drop_column('source_key')
 
     with op.batch_alter_table('subscription', schema=None) as batch_op:
