@@ -297,5 +297,7 @@ from comments.moderation import (  # noqa: E402
     account_views,  # noqa: F401
     dashboard_views,  # noqa: F401
     log_views,  # noqa: F401
+    privacy_views,  # noqa: F401
     settings_views,  # noqa: F401
+    webhook_views,  # noqa: F401
 )

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("pages", __name__)
 
-from comments.pages import embed, views  # noqa: E402,F401  (registers the routes on bp)
+from comments.pages import embed, feeds, mail_views, views  # noqa: E402,F401  (registers routes)
