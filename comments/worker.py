@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 
@@ -21,6 +22,8 @@ from comments.services import outbox
 from comments.services.outbox import Deliverer, RetryPolicy
 
 log = logging.getLogger(__name__)
+# The periodic jobs scan tables, so a long-running worker runs them this often, not every round.
+JOBS_EVERY = timedelta(minutes=5)
 
 
 def deliverers(settings: Settings) -> Mapping[str, Deliverer]:
@@ -43,10 +46,16 @@ def run_jobs(settings: Settings, now: datetime) -> None:
     privacy.drop_old_address_hashes(settings.ADDRESS_HASH_RETENTION_DAYS, now)
 
 
-def run_once(settings: Settings, batch: int = 50, now: datetime | None = None) -> tuple[int, int]:
-    """Run the jobs, then deliver everything due. Returns (sent, failed) attempts."""
+def run_once(
+    settings: Settings, batch: int = 50, now: datetime | None = None, *, jobs: bool = True
+) -> tuple[int, int]:
+    """Run the jobs (unless ``jobs`` is off), then deliver everything due.
+
+    Returns the delivery attempts that succeeded and failed.
+    """
     now = now or utcnow()
-    run_jobs(settings, now)
+    if jobs:
+        run_jobs(settings, now)
     retry = RetryPolicy(settings.OUTBOX_MAX_ATTEMPTS, settings.OUTBOX_RETRY_SECONDS)
     handlers = deliverers(settings)
     sent = failed = 0
@@ -66,12 +75,16 @@ def run_once(settings: Settings, batch: int = 50, now: datetime | None = None) -
 
 
 def run_forever(app: Flask, interval: float, stop: threading.Event) -> None:
-    """Deliver and run jobs every ``interval`` seconds until ``stop`` is set."""
+    """Deliver every ``interval`` seconds, and run the jobs every JOBS_EVERY, until ``stop``."""
     settings: Settings = app.extensions["comments.settings"]
+    jobs_due = time.monotonic()
     while not stop.is_set():
         with app.app_context():
             try:
-                run_once(settings)
+                run_jobs_now = time.monotonic() >= jobs_due
+                if run_jobs_now:
+                    jobs_due = time.monotonic() + JOBS_EVERY.total_seconds()
+                run_once(settings, jobs=run_jobs_now)
             except Exception:  # keep the worker alive; the next round retries
                 log.exception("worker round failed")
                 db.session.rollback()
