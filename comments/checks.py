@@ -480,6 +480,63 @@ def _safely(code: str, check: Callable[[], Iterable[Finding]]) -> list[Finding]:
         return [_error(code, f"The check could not run: {_problem(exc)}.")]
 
 
+SMTP_SECURITY_MODES = ("none", "starttls", "ssl")
+
+
+def check_mail(settings: Settings, deployment: Deployment) -> list[Finding]:
+    """Mail can leave, without a password in the clear, with links readers can follow."""
+    findings: list[Finding] = []
+    if settings.SMTP_SECURITY not in SMTP_SECURITY_MODES:
+        findings.append(
+            _error(
+                "smtp_security",
+                f"SMTP_SECURITY is {settings.SMTP_SECURITY!r}; use one of "
+                f"{', '.join(SMTP_SECURITY_MODES)}.",
+            )
+        )
+    if not settings.SMTP_HOST:
+        findings.append(
+            _warning(
+                "smtp",
+                "No SMTP_HOST: reply notifications and moderator alerts wait in the outbox "
+                "and are never sent.",
+            )
+        )
+    elif (
+        settings.SMTP_USERNAME
+        and settings.SMTP_SECURITY == "none"
+        and settings.SMTP_HOST not in _LOCAL_HOSTS
+    ):
+        findings.append(
+            _error(
+                "smtp_security",
+                f"The SMTP password would cross the network to {settings.SMTP_HOST} in the "
+                "clear: set COMMENTS_SMTP_SECURITY=starttls or ssl.",
+            )
+        )
+    else:
+        findings.append(_ok("smtp", f"Mail goes out through {settings.SMTP_HOST}."))
+    public = deployment.public_url.rstrip("/")
+    if public and settings.PUBLIC_URL.rstrip("/") != public:
+        findings.append(
+            _warning(
+                "public_url_setting",
+                f"PUBLIC_URL is {settings.PUBLIC_URL or '(empty)'!r} but readers reach the "
+                f"service at {public}: links in e-mails and feeds would point elsewhere. Set "
+                f"COMMENTS_PUBLIC_URL={public}.",
+            )
+        )
+    if settings.WEBHOOKS_ALLOW_PRIVATE and public:
+        findings.append(
+            _warning(
+                "webhooks_allow_private",
+                "WEBHOOKS_ALLOW_PRIVATE is on: whoever can add a webhook can make the "
+                "service call addresses on your private network.",
+            )
+        )
+    return findings
+
+
 def run_checks(
     settings: Settings, app: Flask, deployment: Deployment | None = None
 ) -> list[Finding]:
@@ -494,6 +551,7 @@ def run_checks(
     findings += _safely("trusted_proxies", lambda: check_trusted_proxies(settings, deployment))
     findings += _safely("public_url", lambda: check_public_url(settings, deployment))
     findings += _safely("rate_limits", lambda: check_rate_limits(settings, deployment))
+    findings += _safely("mail", lambda: check_mail(settings, deployment))
     findings += _safely("redis", lambda: check_redis(settings))
     database = _safely("database", lambda: check_database(app))
     findings += database

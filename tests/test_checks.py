@@ -361,7 +361,14 @@ def test_looking_at_an_sqlite_database_leaves_its_file_as_it_was(
 # --- The command --------------------------------------------------------------------------------
 
 
-@config(TRUSTED_PROXIES="127.0.0.1", SESSION_COOKIE_SECURE=True)
+@config(
+    TRUSTED_PROXIES="127.0.0.1",
+    SESSION_COOKIE_SECURE=True,
+    SMTP_HOST="smtp.example",
+    SMTP_SECURITY="starttls",
+    SMTP_USERNAME="comments",
+    PUBLIC_URL="https://comments.example",
+)
 def test_a_sound_setup_passes_with_every_check_ok(migrated_app: Flask) -> None:
     with migrated_app.app_context():
         sites.add_site("news", "News", ["https://news.example"])
@@ -381,6 +388,7 @@ def test_a_sound_setup_passes_with_every_check_ok(migrated_app: Flask) -> None:
         "trusted_proxies",
         "session_cookie_secure",
         "rate_limits",
+        "smtp",
         "database",
         "site_origins",
     }
@@ -509,3 +517,46 @@ def test_checking_changes_nothing(migrated_app: Flask, tmp_path: Path) -> None:
         version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalars()
         assert len(list(version)) == 1
     assert before == after
+
+
+# --- Mail and links ------------------------------------------------------------------------------
+
+
+def _mail(settings: Settings, public_url: str = "") -> dict[str, str]:
+    from comments.checks import check_mail
+
+    return {f.code: f.level for f in check_mail(settings, Deployment(public_url=public_url))}
+
+
+def test_mail_without_a_server_is_a_warning() -> None:
+    assert _mail(settings_of()) == {"smtp": "warning"}
+
+
+def test_an_smtp_password_in_the_clear_is_an_error() -> None:
+    found = _mail(settings_of(SMTP_HOST="smtp.example", SMTP_USERNAME="u", SMTP_PASSWORD="p"))
+    assert found == {"smtp_security": "error"}
+    # On this machine the password never crosses a network.
+    assert _mail(settings_of(SMTP_HOST="127.0.0.1", SMTP_USERNAME="u")) == {"smtp": "ok"}
+    assert _mail(settings_of(SMTP_HOST="smtp.example", SMTP_USERNAME="u", SMTP_SECURITY="ssl")) == {
+        "smtp": "ok"
+    }
+
+
+def test_an_unknown_smtp_security_mode_is_an_error() -> None:
+    found = _mail(settings_of(SMTP_HOST="smtp.example", SMTP_SECURITY="tls"))
+    assert found["smtp_security"] == "error"
+
+
+def test_links_in_mail_must_point_where_readers_are() -> None:
+    found = _mail(settings_of(SMTP_HOST="smtp.example"), "https://comments.example")
+    assert found == {"smtp": "ok", "public_url_setting": "warning"}
+    settings = settings_of(SMTP_HOST="smtp.example", PUBLIC_URL="https://comments.example/")
+    assert _mail(settings, "https://comments.example") == {"smtp": "ok"}
+
+
+def test_private_webhooks_on_a_public_deployment_are_a_warning() -> None:
+    settings = settings_of(
+        SMTP_HOST="smtp.example", PUBLIC_URL="https://c.example", WEBHOOKS_ALLOW_PRIVATE=True
+    )
+    assert _mail(settings, "https://c.example")["webhooks_allow_private"] == "warning"
+    assert "webhooks_allow_private" not in _mail(settings)
