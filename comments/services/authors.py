@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
 from comments.extensions import db
 from comments.models import Ban, Comment, CommentStatus, Thread, utcnow
@@ -33,6 +33,9 @@ def same_author(author: Author) -> ColumnElement[bool]:
     """Comments by this author, as the first-comment policy recognises them."""
     if author.verified:
         return Comment.author_key == author.key
+    if not author.email and not author.ip_hash:
+        # Erased, or past hash retention (services/privacy.py): nothing links it to anyone.
+        return false()
     return and_(
         func.lower(Comment.author_email) == author.email.lower(),
         Comment.ip_hash == author.ip_hash,
