@@ -72,6 +72,8 @@ class Settings:
     # (doubled after each failure).
     OUTBOX_MAX_ATTEMPTS: int = 8
     OUTBOX_RETRY_SECONDS: int = 30
+    # Sent and given-up messages are kept this long (the delivery history), then deleted.
+    OUTBOX_KEEP_DAYS: int = 30
     # Run the outbox worker in a thread of each app process (small deployments, the demo).
     WORKER_IN_PROCESS: bool = False
     # Webhooks may go to loopback and private addresses only when this is on (SSRF guard).

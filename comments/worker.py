@@ -39,11 +39,13 @@ def deliverers(settings: Settings) -> Mapping[str, Deliverer]:
 
 
 def run_jobs(settings: Settings, now: datetime) -> None:
-    """The periodic jobs: due moderator digests and dropping old address hashes."""
+    """The periodic jobs: due moderator digests, dropping old address hashes, and pruning
+    the outbox's delivery history."""
     from comments.services import notifications, privacy
 
     notifications.queue_digests(settings, now)
     privacy.drop_old_address_hashes(settings.ADDRESS_HASH_RETENTION_DAYS, now)
+    outbox.prune(now - timedelta(days=settings.OUTBOX_KEEP_DAYS))
 
 
 def run_once(

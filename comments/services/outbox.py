@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from comments.extensions import db
 from comments.models import OutboxMessage, OutboxStatus, utcnow
@@ -140,3 +140,17 @@ def pending_count() -> int:
             select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)
         ).all()
     )
+
+
+def prune(before: datetime) -> int:
+    """Delete sent and given-up messages created before ``before``. Returns how many."""
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+            OutboxMessage.created_at < before,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -137,3 +137,16 @@ def test_permanent_failures_are_not_retried(app: Flask, kind: str) -> None:
 def test_retry_policy_delays() -> None:
     policy = RetryPolicy(max_attempts=8, first_delay_seconds=30)
     assert [policy.delay(n).total_seconds() for n in range(1, 6)] == [30, 60, 120, 240, 480]
+
+
+def test_old_history_is_pruned_but_nothing_waiting(app: Flask) -> None:
+    _queue(app, {"n": 1}, {"n": 2}, {"n": 3})
+    recorder = Recorder([DeliveryFailed("gone", permanent=True)])
+    with app.app_context():
+        first, second, _third = outbox.claim(["test"])
+        outbox.deliver(first, {"test": recorder}, RetryPolicy())  # given up
+        outbox.deliver(second, {"test": recorder}, RetryPolicy())  # sent
+        # The third stays pending (its claim lapses): however old, it is never pruned.
+        assert outbox.prune(utcnow() - timedelta(days=1)) == 0
+        assert outbox.prune(utcnow() + timedelta(seconds=1)) == 2
+    assert [row[0] for row in _rows(app)] == ["3"]
