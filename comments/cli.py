@@ -360,6 +360,22 @@ def moderator_set_password(email: str, password_stdin: bool) -> None:
         click.echo(f"Password (shown once): {generated}")
 
 
+@moderator_group.command("alerts")
+@click.argument("email")
+@click.argument("mode", type=click.Choice(["off", "immediate", "digest"]))
+@with_appcontext
+def moderator_alerts(email: str, mode: str) -> None:
+    """Choose a moderator's e-mail alerts: off, immediate or a daily digest."""
+    from comments.services import notifications
+
+    moderator = _account(email)
+    try:
+        notifications.set_alert_mode(moderator, mode)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"E-mail alerts for {moderator.email}: {mode}.")
+
+
 @moderator_group.group("token")
 def token_group() -> None:
     """API tokens for the moderation API (/api/v1/mod)."""

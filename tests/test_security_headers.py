@@ -27,14 +27,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 from werkzeug.test import TestResponse
 
 from comments.extensions import db
-from comments.models import Role, Site
-from comments.services import accounts
+from comments.models import Role, Site, Subscription
+from comments.services import accounts, mail_tokens
 from comments.services.demo import DEMO_SITE
+from comments.services.mail_tokens import Purpose
 from tests.factories import DEFAULT_URI, Api, make_site
 from tests.moderation.helpers import PASSWORD, Mod, add_moderator, post_form
 
@@ -95,7 +96,10 @@ class World:
 def world(app: Flask, client: FlaskClient) -> World:
     make_site(app, "news", ORIGINS)
     make_site(app, DEMO_SITE, ("http://127.0.0.1:8000",))
-    comment_id = Api(client, READER).comment("Headers, please")["comment"]["id"]
+    # With a subscription, so the pages behind mailed links have a real link to show.
+    comment_id = Api(client, READER).comment(
+        "Headers, please", author_email="reader@example.org", notify_replies=True
+    )["comment"]["id"]
     add_moderator(app, "admin@example.org", Role.ADMIN, ())
     admin = Mod(app.test_client(), "admin@example.org")
     admin.sign_in()
@@ -190,6 +194,8 @@ def path_values(world: World, endpoint: str, arguments: dict[str, Any]) -> dict[
         "name": "pending",  # a queue, in /mod/queue/<name> and /api/v1/mod/queues/<name>
         "key": "0123456789abcdef0123",  # an avatar key: any 20 characters
     }
+    if "token" in arguments:
+        known["token"] = mail_link(world, endpoint)
     values = {}
     for name, value in arguments.items():
         if value is not None:
@@ -202,6 +208,15 @@ def path_values(world: World, endpoint: str, arguments: dict[str, Any]) -> dict[
                 "add one to path_values() so the new route's headers are checked"
             )
     return values
+
+
+def mail_link(world: World, endpoint: str) -> str:
+    """The signed token of a real link in a mail (confirm or unsubscribe)."""
+    purpose = Purpose.CONFIRM if endpoint == "pages.mail_confirm" else Purpose.UNSUBSCRIBE
+    with world.app.app_context():
+        subscription = db.session.execute(select(Subscription)).scalar_one()
+        secret = world.app.extensions["comments.settings"].SECRET_KEY
+        return mail_tokens.make_token(secret, purpose, subscription.id, subscription.email)
 
 
 # Readers' routes get the query string most of them need (the others ignore it).

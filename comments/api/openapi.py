@@ -435,6 +435,13 @@ _NEW_COMMENT = _request(
             description="Seconds between the form loading and sending; faster than the "
             "site's minimum, the comment is treated as spam.",
         ),
+        "notify_replies": _nullable(
+            "boolean",
+            description="Mail the author when someone replies to this comment. Needs an "
+            "e-mail address (ignored without one). Anonymous authors are first sent a "
+            "confirmation link and get nothing else until they follow it; signed-in (SSO) "
+            "readers are confirmed at once. Every mail has a one-click unsubscribe link.",
+        ),
     },
     ["site", "uri", "body"],
     "The comment. `null` reads as absent for optional fields; unknown fields are ignored.",

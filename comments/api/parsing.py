@@ -81,6 +81,16 @@ def get_int(
     return value
 
 
+def get_bool(data: Mapping[str, Any], name: str) -> bool:
+    """An optional JSON boolean; absent or null reads as false."""
+    value = data.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _type_error(name, "true or false")
+    return value
+
+
 def get_number(
     data: Mapping[str, Any], name: str, *, low: float = 0, high: float = 1e9
 ) -> float | None:

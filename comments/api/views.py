@@ -17,6 +17,7 @@ from comments.api.parsing import (
     MAX_ID,
     bearer_token,
     checked_id,
+    get_bool,
     get_choice,
     get_int,
     get_number,
@@ -175,6 +176,7 @@ def post_comment() -> Response:
         author_url=get_str(data, "author_url"),
         honeypot=get_str(data, "hp"),
         seconds_on_page=get_number(data, "seconds_on_page", low=0),
+        notify_replies=get_bool(data, "notify_replies"),
     )
     address_hash = reader_address_hash()
     author_key = identity.reader_key(address_hash)

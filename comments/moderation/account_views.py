@@ -1,13 +1,14 @@
-"""The moderator's own things and the bans they manage: ban list, API tokens."""
+"""The moderator's own things and the bans they manage: ban list, API tokens, alerts."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from comments.moderation import bp
+from comments.httputil import settings
+from comments.moderation import bp, forms
 from comments.moderation.auth import current, signed_in
-from comments.services import accounts, moderation, queues
+from comments.services import accounts, moderation, notifications, queues
 
 
 @bp.get("/bans")
@@ -60,3 +61,24 @@ def revoke_token(token_id: int) -> BaseResponse:
     accounts.revoke_token(current(), token_id)
     flash(f"Revoked token #{token_id}; programs using it are now refused.", "success")
     return redirect(url_for("moderation.tokens"), code=303)
+
+
+@bp.get("/account")
+@signed_in
+def account() -> str:
+    return render_template(
+        "moderation/account.html",
+        choices=forms.ALERT_CHOICES,
+        mode=current().alert_mode,
+        mail_configured=bool(settings().SMTP_HOST),
+    )
+
+
+@bp.post("/account/alerts")
+@signed_in
+def set_alerts() -> BaseResponse:
+    """Choose e-mail alerts for new pending and reported comments."""
+    mode = forms.read_alert_mode(request.form.get("alert_mode"))
+    notifications.set_alert_mode(current(), mode)
+    flash(f"E-mail alerts: {forms.ALERT_CHOICES[mode].split(':')[0].lower()}.", "success")
+    return redirect(url_for("moderation.account"), code=303)

@@ -179,6 +179,23 @@ def confirmed(form: Mapping[str, str]) -> bool:
     return form.get("confirm") == "yes"
 
 
+# E-mail alerts a moderator can choose, with the words the account page shows.
+ALERT_CHOICES = {
+    "off": "Off: no alert mails",
+    "immediate": "Immediately: one mail for each comment that waits for review or is reported",
+    "digest": "Daily digest: at most one mail a day, only when something new came in",
+}
+
+
+def read_alert_mode(raw: str | None) -> str:
+    """The alert mode a form sent. Raises BadRequest for anything else."""
+    mode = (raw or "").strip()
+    if mode not in ALERT_CHOICES:
+        names = ", ".join(ALERT_CHOICES)
+        raise BadRequest(f"Choose one of: {names}.", {"alert_mode": names})
+    return mode
+
+
 # --- Site settings ---------------------------------------------------------------------------
 
 

@@ -243,6 +243,7 @@ class Typed:
     author_name: str = ""
     author_email: str = ""
     author_url: str = ""
+    notify_replies: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -308,6 +309,7 @@ def _typed_from_form() -> tuple[Typed, DomainError | None]:
         author_name=form.get("author_name", ""),
         author_email=form.get("author_email", ""),
         author_url=form.get("author_url", ""),
+        notify_replies=bool(form.get("notify_replies")),
     )
     return typed, error
 
@@ -486,6 +488,7 @@ def _submit(
                 author_name=typed.author_name,
                 author_email=typed.author_email,
                 author_url=typed.author_url,
+                notify_replies=typed.notify_replies,
                 honeypot=request.form.get("hp", ""),
                 seconds_on_page=seconds,
             ),

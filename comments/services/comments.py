@@ -55,6 +55,8 @@ class NewComment:
     # Anti-spam signals from the form: a hidden field only bots fill, and time on the page.
     honeypot: str = ""
     seconds_on_page: float | None = None
+    # Mail me when someone replies (needs an address; anonymous readers confirm it first).
+    notify_replies: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,6 +173,11 @@ def post_comment(
             reason=decision.summary,
         )
     events.emit(events.Event.CREATED, comment)
+    if new.notify_replies and email:
+        # Imported here: notifications reads the moderation services, which import us.
+        from comments.services import notifications
+
+        notifications.subscribe(comment, email)
     db.session.commit()
     return comment, token
 
