@@ -18,6 +18,7 @@ const L = {
     post: 'Post comment', body: 'Your comment', replyTo: 'Reply to {name}', editL: 'Edit your comment',
     name: 'Name', email: 'Email (optional, never shown)', web: 'Website (optional)',
     me: 'Remember me on this device', hp: 'Leave this field empty', as: 'Signed in as {name}',
+    nr: 'Notify me of replies by e-mail',
     md: 'Formatting help', mdh: '**bold**|*italic*|`code`|[link](https://example.com)|> quote|- list item',
     prev: 'Preview', like: 'Like', dislike: 'Dislike', anon: 'Anonymous', edited: 'edited',
     verified: 'verified', to: 'replying to @{name}', posted: 'Your comment was posted.',
@@ -37,6 +38,7 @@ const L = {
     post: 'Kommentar senden', body: 'Ihr Kommentar', replyTo: 'Antwort an {name}', editL: 'Kommentar bearbeiten',
     name: 'Name', email: 'E-Mail (freiwillig, wird nie angezeigt)', web: 'Website (freiwillig)',
     me: 'Auf diesem Gerät merken', hp: 'Dieses Feld bitte leer lassen', as: 'Angemeldet als {name}',
+    nr: 'Bei Antworten per E-Mail benachrichtigen',
     md: 'Formatierungshilfe', mdh: '**fett**|*kursiv*|`Code`|[Link](https://example.com)|> Zitat|- Listenpunkt',
     prev: 'Vorschau', like: 'Gefällt mir', dislike: 'Gefällt mir nicht', anon: 'Anonym', edited: 'bearbeitet',
     verified: 'verifiziert', to: 'Antwort an @{name}', posted: 'Ihr Kommentar wurde veröffentlicht.',
@@ -57,6 +59,7 @@ const L = {
     post: 'نشر التعليق', body: 'تعليقك', replyTo: 'الرد على {name}', editL: 'تعديل تعليقك',
     name: 'الاسم', email: 'البريد الإلكتروني (اختياري، لا يُعرض)', web: 'الموقع (اختياري)',
     me: 'تذكرني على هذا الجهاز', hp: 'اترك هذا الحقل فارغًا', as: 'مسجّل الدخول باسم {name}',
+    nr: 'أعلمني بالردود عبر البريد الإلكتروني',
     md: 'مساعدة التنسيق', mdh: '**عريض**|*مائل*|`رمز`|[رابط](https://example.com)|> اقتباس|- عنصر قائمة',
     prev: 'معاينة', like: 'إعجاب', dislike: 'عدم إعجاب', anon: 'مجهول', edited: 'معدَّل',
     verified: 'موثَّق', to: 'ردًا على @{name}', posted: 'نُشر تعليقك.',
@@ -317,17 +320,18 @@ class Widget {
     const help = h('ul', {class: 'cmt-help', id: id + 'h', hidden: true}, this.t('mdh').split('|').map(x => h('li', {}, h('code', {}, x))));
     const pv = h('div', {class: 'cmt-body'}), pvw = h('div', {class: 'cmt-prev', hidden: true}, h('p', {class: 'cmt-pvh'}, this.t('prev')), pv);
     const sub = h('button', {type: 'submit', class: 'cmt-pri'}, this.t('post'));
-    let who;
-    try { who = this.sso && JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(this.sso.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')), ch => ch.charCodeAt(0)))).name; } catch {}
-    const f = h('form', {class: 'cmt-form', novalidate: true, onsubmit: e => { e.preventDefault(); send(); }, onkeydown: keys(close)},
+    let who, se;
+    try { ({name: who, email: se} = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(this.sso.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')), ch => ch.charCodeAt(0))))); } catch {}
+    const nr = h('p', {class: 'cmt-check'}, F.nr = h('input', {type: 'checkbox', id: id + 'nr', disabled: !(se || me.e)}), h('label', {for: id + 'nr'}, this.t('nr')));
+    const f = h('form', {class: 'cmt-form', novalidate: true, onsubmit: e => { e.preventDefault(); send(); }, onkeydown: keys(close), oninput: () => { if (F.author_email) F.nr.disabled = !v('author_email'); }},
       field('body', p ? this.t('replyTo', {name: p.c.author?.name || this.t('anon')}) : this.t('body'), 'textarea', {rows: 4, required: true}),
       h('p', {class: 'cmt-tools'}, h('button', {type: 'button', class: 'cmt-link', 'aria-expanded': 'false', 'aria-controls': id + 'h',
         onclick: e => { help.hidden = !help.hidden; e.currentTarget.setAttribute('aria-expanded', !help.hidden); }}, this.t('md'))),
       help, pvw,
-      this.sso ? h('p', {class: 'cmt-as'}, this.t('as', {name: who || '…'})) : [h('div', {class: 'cmt-ids'},
+      this.sso ? [h('p', {class: 'cmt-as'}, this.t('as', {name: who || '…'})), se && nr] : [h('div', {class: 'cmt-ids'},
         field('author_name', this.t('name'), 0, {autocomplete: 'name', value: me.n}),
         field('author_email', this.t('email'), 0, {type: 'email', autocomplete: 'email', value: me.e}),
-        field('author_url', this.t('web'), 0, {type: 'url', autocomplete: 'url', value: me.w})),
+        field('author_url', this.t('web'), 0, {type: 'url', autocomplete: 'url', value: me.w})), nr,
         h('p', {class: 'cmt-check'}, F.me = h('input', {type: 'checkbox', id: id + 'me', checked: !!(saved.n || saved.e)}), h('label', {for: id + 'me'}, this.t('me')))],
       h('div', {class: 'cmt-hp', 'aria-hidden': 'true'}, h('label', {for: id + 'hp'}, this.t('hp')), F.hp = h('input', {id: id + 'hp', name: 'hp', tabindex: -1, autocomplete: 'off'})),
       F.E = h('p', {class: 'cmt-err', role: 'alert'}),
@@ -351,7 +355,7 @@ class Widget {
       sub.disabled = true;
       const body = {site: this.site, uri: this.uri, title: this.title.slice(0, 300), url: this.url, parent_id: p?.c.id,
         body: F.body.value, author_name: v('author_name'), author_email: v('author_email'), author_url: v('author_url'),
-        hp: F.hp.value, seconds_on_page: Math.round((performance.now() - t0) / 1e3)};
+        hp: F.hp.value, seconds_on_page: Math.round((performance.now() - t0) / 1e3), notify_replies: F.nr.checked && !F.nr.disabled};
       try {
         const r = await this.api('/comments', {method: 'POST', body}), c = r.comment, pend = r.status == 'pending';
         const tk = store('t');
