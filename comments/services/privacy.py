@@ -357,13 +357,17 @@ def _record(
 ) -> None:
     """One audit entry per site touched, with its counts; the address only as a digest."""
     subject = subject_digest(address, secret)
+    where = "" if moderator else " (command line)"
     for site_id in sorted(per_site):
+        counts = dict(sorted(per_site[site_id].items()))
+        # The log page shows the reason: the counts go there in words too.
+        said = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in counts.items())
         audit.record(
             site_id=site_id,
             action=action,
             moderator=moderator,
-            reason=reason if moderator else reason + " (command line)",
-            details={"subject": subject, **dict(sorted(per_site[site_id].items()))},
+            reason=f"{reason}{where}: {said}",
+            details={"subject": subject, **counts},
         )
 
 

@@ -109,6 +109,9 @@ def test_erase_says_what_it_did_and_is_logged(admin: Mod, world: World) -> None:
     entries = privacy_log(world.app)
     assert [e.action for e in entries] == ["privacy_erase"] * 2
     assert all(e.moderator_id is not None for e in entries)
+    log = admin.text("/mod/audit")
+    assert "privacy_erase" in log and "privacy request: erase: comments 5" in log
+    assert "alice@example.org" not in log.lower()
 
 
 def test_erase_can_remove_the_text_too(admin: Mod, world: World) -> None:
