@@ -66,7 +66,7 @@ def run_once(
         if not claimed:
             break
         for message in claimed:
-            if outbox.deliver(message, handlers, retry):
+            if outbox.deliver(message, handlers, retry, now):
                 sent += 1
             else:
                 failed += 1
