@@ -32,6 +32,8 @@ ACTIONS = (
     ("auto_hold", "Held by the rules"),
     ("auto_spam", "Spam by the rules"),
     ("auto_publish", "Published and flagged by the rules"),
+    ("privacy_export", "Personal data exported"),
+    ("privacy_erase", "Personal data erased"),
 )
 
 
