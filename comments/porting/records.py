@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 from comments.models import CommentStatus
 
 # How a comment's text arrived: our importer re-sanitises each through our pipeline.
 BodyFormat = Literal["html", "markdown", "text"]
+
+
+class NotGiven(enum.Enum):
+    """A field the source says nothing about (as opposed to an explicit empty value)."""
+
+    NOT_GIVEN = "not given"
+
+
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +33,9 @@ class ThreadRecord:
     title: str = ""
     url: str = ""
     locked: bool = False
+    # Optional; readers of other systems may leave it out: a new thread then dates from its
+    # earliest imported comment.
+    created_at: datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +56,19 @@ class CommentRecord:
     edited_at: datetime | None = None
     likes: int = 0
     dislikes: int = 0
+    # What our own export format carries besides; other readers may leave the defaults.
+    # The source's own rendering: only a fallback when ``body`` cannot be rendered, and then
+    # cleaned again.
+    html: str = ""
+    author_avatar: str = ""
+    # A stable author identity ("sso:..." or "import:..."); derived from e-mail or name if empty.
+    author_key: str = ""
+    # When a moderator decided. NOT_GIVEN: the importer takes created_at for a comment that is
+    # not pending (the source decided it); None: explicitly never decided.
+    decided_at: datetime | NotGiven | None = NOT_GIVEN
+    flagged: bool = False
+    # Why automatic rules held or flagged it: (code, text) pairs.
+    moderation_reasons: tuple[tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -86,15 +86,32 @@ def _segment(comment_id: int) -> str:
     return str(comment_id).zfill(PATH_SEGMENT_WIDTH)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class TreePlace:
+    """Where a comment sits in its thread's tree: depth, block anchor and sort path."""
+
+    depth: int
+    anchor_id: int
+    path: str
+
+
+def tree_place(comment_id: int, parent: TreePlace | None) -> TreePlace:
+    """The place of a new comment under ``parent``; it opens a new block every BLOCK_DEPTH
+    levels. The importer places its rows with this too."""
+    depth = 0 if parent is None else parent.depth + 1
+    if parent is None or depth % BLOCK_DEPTH == 0:
+        return TreePlace(depth, comment_id, _segment(comment_id))
+    return TreePlace(depth, parent.anchor_id, parent.path + _segment(comment_id))
+
+
 def _place_in_tree(comment: Comment, parent: Comment | None) -> None:
-    """Set depth, anchor and path; a comment opens a new block every BLOCK_DEPTH levels."""
-    comment.depth = 0 if parent is None else parent.depth + 1
-    if parent is None or comment.depth % BLOCK_DEPTH == 0:
-        comment.anchor_id = comment.id
-        comment.path = _segment(comment.id)
-    else:
-        comment.anchor_id = parent.anchor_id
-        comment.path = parent.path + _segment(comment.id)
+    """Set depth, anchor and path from the parent's."""
+    above = None
+    if parent is not None:
+        assert parent.anchor_id is not None
+        above = TreePlace(parent.depth, parent.anchor_id, parent.path)
+    place = tree_place(comment.id, above)
+    comment.depth, comment.anchor_id, comment.path = place.depth, place.anchor_id, place.path
 
 
 def post_comment(
