@@ -17,6 +17,6 @@ def test_every_test_named_in_the_security_model_exists() -> None:
         f"{path}::{name}"
         for path, name in sorted(references)
         if not (ROOT / path).is_file()
-        or not re.search(rf"^def {name}\(", (ROOT / path).read_text(), re.MULTILINE)
+        or not re.search(rf"^\s*def {name}\(", (ROOT / path).read_text(), re.MULTILINE)
     ]
     assert missing == []
