@@ -83,7 +83,10 @@ def create_app(
         from comments import worker
 
         # Started lazily so each gunicorn worker (forked after create_app) gets its own.
-        app.before_request(lambda: worker.start_in_process(app))
+        @app.before_request
+        def _start_worker() -> None:
+            worker.start_in_process(app)
+
     return app
 
 

@@ -95,21 +95,23 @@ def run_forever(app: Flask, interval: float, stop: threading.Event) -> None:
         stop.wait(interval)
 
 
-_started_in: int | None = None
 _lock = threading.Lock()
 
 
-def start_in_process(app: Flask, interval: float = 5.0) -> None:
-    """Start the worker thread once per process (after gunicorn forked it)."""
-    global _started_in
+def start_in_process(app: Flask, interval: float = 5.0) -> threading.Event | None:
+    """Start the worker thread once per process and app (after gunicorn forked it).
+
+    Returns the event that stops it when this call started it, else None.
+    """
     with _lock:
-        if _started_in == os.getpid():
-            return
-        _started_in = os.getpid()
+        if app.extensions.get("comments.worker_pid") == os.getpid():
+            return None
+        app.extensions["comments.worker_pid"] = os.getpid()
+        stop = threading.Event()
+        app.extensions["comments.worker_stop"] = stop
     thread = threading.Thread(
-        target=run_forever,
-        args=(app, interval, threading.Event()),
-        daemon=True,
-        name="comments-worker",
+        target=run_forever, args=(app, interval, stop), daemon=True, name="comments-worker"
     )
+    app.extensions["comments.worker_thread"] = thread
     thread.start()
+    return stop
